@@ -1,0 +1,214 @@
+"""The pipeline, in order: read -> extract -> encode -> SHACL gate -> store + dumps -> switch.
+
+Every build goes into a new folder ``{build_dir}/{stamp}``; the link
+``{build_dir}/current`` is switched to it only after validation, loading and
+dumps have all succeeded, so a failing build never replaces a good published one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg import __version__
+from kg.config import Settings
+from kg.dumps import as_records, write_dumps
+from kg.encode import release_graph
+from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
+from kg.extract import extract
+from kg.read import read_release, release_files
+from kg.store import OxigraphStore, quads_of
+from kg.uris import Uris
+from kg.validate import ONTOLOGY_FILE, check
+from kg.vocab import PREFIXES
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Outcome:
+    """One release file after the gate: its graph when valid, else why it was left out."""
+
+    path: Path
+    release_id: str
+    graph: Graph | None = None
+    problems: list[Problem] = field(default_factory=list)
+    error: InputError | None = None
+    report: Graph | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.graph is not None and not self.error and not any(
+            p.severity == "Violation" for p in self.problems
+        )
+
+    def reasons(self) -> list[str]:
+        if self.error:
+            return [str(self.error)]
+        return [str(p) for p in self.problems if p.severity == "Violation"]
+
+
+@dataclass
+class BuildResult:
+    """What a published build holds, as written to its manifest."""
+
+    folder: Path
+    manifest: dict[str, object]
+    skipped: list[Outcome]
+
+
+def prepare(settings: Settings) -> list[Outcome]:
+    """Read, extract, encode and validate every release; never raises for a bad release."""
+    uris = Uris(settings.base_uri)
+    releases_dir = settings.data_dir / "releases"
+    files = release_files(releases_dir)
+    if not files:
+        raise BuildError(f"{releases_dir}: no release files (*.txt) to build from")
+    return [_prepare_one(path, settings.data_dir / "facts", uris) for path in files]
+
+
+def _prepare_one(path: Path, facts_dir: Path, uris: Uris) -> Outcome:
+    outcome = Outcome(path=path, release_id=path.stem)
+    try:
+        release = read_release(path)
+        graph = release_graph(extract(release, facts_dir), uris)
+    except InputError as err:
+        outcome.error = err
+        return outcome
+    report = check(graph, str(path))
+    outcome.graph, outcome.problems, outcome.report = graph, report.problems, report.graph
+    return outcome
+
+
+def build(settings: Settings, skip_invalid: bool = False) -> BuildResult:
+    """Build and publish; raise (publishing nothing) when a release fails and not skip_invalid."""
+    outcomes = prepare(settings)
+    bad = [o for o in outcomes if not o.ok]
+    if bad and not skip_invalid:
+        raise _failure(bad)
+    good = [o for o in outcomes if o.ok]
+    if not good:
+        raise BuildError("no release passed the checks; nothing was published")
+    folder = _new_folder(settings.build_dir)
+    try:
+        manifest = _publish(folder, good, bad, settings)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    switch_current(settings.build_dir, folder)
+    prune(settings.build_dir, settings.keep_builds)
+    return BuildResult(folder, manifest, bad)
+
+
+def _failure(bad: list[Outcome]) -> KgError:
+    """One error for all bad releases: SHACL problems win, since they have the fullest report."""
+    problems = [p for o in bad for p in o.problems if p.severity == "Violation"]
+    input_errors = [o.error for o in bad if o.error]
+    if problems and not input_errors:
+        return ValidationFailed(problems)
+    lines = [f"  {r}" for o in bad for r in o.reasons()]
+    return BuildError(
+        f"{len(bad)} release file(s) could not be published; nothing was published "
+        "(use --skip-invalid to publish the others):\n" + "\n".join(lines)
+    )
+
+
+def _new_folder(build_dir: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        folder = build_dir / stamp
+        folder.mkdir()
+    except OSError as err:
+        raise BuildError(f"cannot create a build folder in {build_dir}: {err.strerror}") from None
+    return folder
+
+
+def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Settings) -> dict[str, object]:
+    """Load the store, write dumps, report and manifest into ``folder`` (not yet current)."""
+    uris = Uris(settings.base_uri)
+    store = OxigraphStore.create(folder / "store", PREFIXES)
+    store.load_graph(ONTOLOGY_FILE.read_bytes(), _turtle(), uris.ontology_graph)
+    for outcome in good:
+        assert outcome.graph is not None
+        store._store.extend(quads_of(uris.graph(outcome.release_id), outcome.graph))
+    store.flush()
+    dumps = write_dumps(store, folder / "dumps")
+    _write_report(folder / "report.ttl", good + bad)
+    manifest: dict[str, object] = {
+        "build": folder.name,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "version": __version__,
+        "base_uri": settings.base_uri,
+        "releases": [
+            {"id": o.release_id, "file": o.path.name, "graph": uris.graph(o.release_id),
+             "iri": uris.release(o.release_id), "triples": len(o.graph or ())}
+            for o in good
+        ],
+        "skipped": [{"file": o.path.name, "reasons": o.reasons()} for o in bad],
+        "triples": store.triple_count(),
+        "quads": store.quad_count(),
+        "dumps": as_records(dumps),
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    del store
+    return manifest
+
+
+def _turtle() -> object:
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.TURTLE
+
+
+def _write_report(path: Path, outcomes: list[Outcome]) -> None:
+    """Keep the SHACL reports as RDF next to the build, for whoever wants to query them."""
+    report = Graph()
+    for outcome in outcomes:
+        if outcome.report is not None:
+            report += outcome.report
+    report.serialize(path, format="turtle")
+
+
+def switch_current(build_dir: Path, folder: Path) -> None:
+    """Point ``current`` at ``folder`` in one atomic rename (readers see old or new, never half)."""
+    link = build_dir / CURRENT
+    temporary = build_dir / f".{CURRENT}-{folder.name}"
+    temporary.symlink_to(folder.name, target_is_directory=True)
+    os.replace(temporary, link)
+    log.info("published build %s", folder.name)
+
+
+def current_build(build_dir: Path) -> Path:
+    """The folder of the published build, or NoBuild when nothing was published yet."""
+    link = build_dir / CURRENT
+    if not link.exists():
+        raise NoBuild(f"no published build in {build_dir}: run `kg build` first")
+    return link.resolve()
+
+
+def read_manifest(folder: Path) -> dict[str, object]:
+    return dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+
+
+def prune(build_dir: Path, keep: int) -> None:
+    """Remove old builds, keeping the newest ``keep`` (the current one always among them)."""
+    current = current_build(build_dir)
+    builds = sorted(
+        (p for p in build_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / MANIFEST).exists()),
+        key=lambda p: p.name,
+    )
+    for old in builds[: max(0, len(builds) - max(keep, 1))]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)

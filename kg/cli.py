@@ -1,0 +1,223 @@
+"""The ``kg`` command: build, validate, query and serve.
+
+Exit codes (as pySHACL documents its own): 0 success; 1 the SHACL gate refused
+a release; 2 bad input, usage or configuration; 3 internal error (a bug: please
+report it). Every option also reads its ``KG_*`` variable; a flag wins.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+
+from kg.config import Settings
+from kg.errors import KgError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+def _settings(ctx: click.Context, **flags: Any) -> Settings:
+    try:
+        return Settings.from_env(**flags)
+    except KgError as err:
+        raise click.UsageError(str(err), ctx) from None
+
+
+def _run(action: Callable[[], int | None]) -> None:
+    """Run a command body, mapping our error families to the documented exit codes."""
+    try:
+        code = action() or 0
+    except ValidationFailed as err:
+        click.secho("SHACL validation failed", fg="red", bold=True, err=True)
+        click.echo(str(err), err=True)
+        sys.exit(err.exit_code)
+    except KgError as err:
+        click.secho("Error", fg="red", bold=True, err=True)
+        click.echo(str(err), err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Exit:
+        raise
+    except Exception as err:  # the last resort: a bug, reported as one
+        log.exception("internal error")
+        click.echo(f"Internal error: {err!r}. This is a bug; please report it.", err=True)
+        sys.exit(3)
+    sys.exit(code)
+
+
+data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), envvar="KG_DATA_DIR",
+                               show_envvar=True, help="Input folder (releases/, facts/).")
+build_dir_option = click.option("--build-dir", type=click.Path(path_type=Path), envvar="KG_BUILD_DIR",
+                                show_envvar=True, help="Folder of builds and the 'current' link.")
+base_uri_option = click.option("--base-uri", envvar="KG_BASE_URI", show_envvar=True,
+                               help="Base of every minted IRI; must end with '/'.")
+
+
+@click.group()
+@click.version_option(package_name="kg-pressfacts")
+@click.option("--log-level", envvar="KG_LOG_LEVEL", show_envvar=True, default=None,
+              help="DEBUG, INFO, WARNING or ERROR.")
+def main(log_level: str | None) -> None:
+    """Publish the facts of press releases as linked data."""
+    logging.basicConfig(level=(log_level or "INFO").upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@data_dir_option
+@build_dir_option
+@base_uri_option
+@click.option("--skip-invalid", is_flag=True,
+              help="Publish the valid releases and list each one left out, instead of failing.")
+@click.pass_context
+def build(ctx: click.Context, data_dir: Path | None, build_dir: Path | None,
+          base_uri: str | None, skip_invalid: bool) -> None:
+    """Read, extract, validate and publish data/releases into a new build."""
+    settings = _settings(ctx, data_dir=data_dir, build_dir=build_dir, base_uri=base_uri)
+
+    def action() -> int:
+        from kg.build import build as run_build
+
+        result = run_build(settings, skip_invalid=skip_invalid)
+        manifest = result.manifest
+        click.echo(
+            f"Published build {manifest['build']}: {len(manifest['releases'])} release(s), "  # type: ignore[arg-type]
+            f"{manifest['triples']} triples, in {result.folder}"
+        )
+        for skipped in result.skipped:
+            click.secho(f"Left out {skipped.path}:", fg="yellow", err=True)
+            for reason in skipped.reasons():
+                click.echo(f"  {reason}", err=True)
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@data_dir_option
+@base_uri_option
+@click.pass_context
+def validate(ctx: click.Context, data_dir: Path | None, base_uri: str | None) -> None:
+    """Check every release against the SHACL shapes and print the report; publish nothing."""
+    settings = _settings(ctx, data_dir=data_dir, base_uri=base_uri)
+
+    def action() -> int:
+        from kg.build import prepare
+
+        outcomes = prepare(settings)
+        failed = 0
+        for outcome in outcomes:
+            status = "ok" if outcome.ok else "FAILED"
+            click.echo(f"{outcome.path}: {status}")
+            for reason in outcome.reasons():
+                click.echo(f"  {reason}")
+            for warning in (p for p in outcome.problems if p.severity != "Violation"):
+                click.echo(f"  {warning}")
+            failed += not outcome.ok
+        click.echo(f"{len(outcomes) - failed} of {len(outcomes)} release(s) conform.")
+        if any(o.error for o in outcomes):
+            return 2
+        return 1 if failed else 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "turtle"]),
+              default="table", show_default=True, help="Output format.")
+@build_dir_option
+@click.pass_context
+def query(ctx: click.Context, query: str, fmt: str, build_dir: Path | None) -> None:
+    """Run a SPARQL query against the published build and print the results."""
+    settings = _settings(ctx, build_dir=build_dir)
+
+    def action() -> int:
+        from kg.build import current_build
+        from kg.store import OxigraphStore
+        from kg.vocab import PREFIXES
+
+        store = OxigraphStore.open_read_only(current_build(settings.build_dir) / "store", PREFIXES)
+        click.echo(render(store.run(query), fmt), nl=False)
+        return 0
+
+    _run(action)
+
+
+def render(result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean, fmt: str) -> str:
+    """Query results as text in the requested format."""
+    if isinstance(result, ox.QueryBoolean):
+        value = bool(result)
+        return json.dumps({"head": {}, "boolean": value}) + "\n" if fmt == "json" else f"{str(value).lower()}\n"
+    if isinstance(result, ox.QueryTriples):
+        rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.TURTLE
+        if fmt == "csv":
+            raise click.UsageError("CONSTRUCT and DESCRIBE results print as turtle or json")
+        from kg.vocab import PREFIXES
+
+        return ox.serialize(result, format=rdf, prefixes=PREFIXES).decode("utf-8")
+    if fmt == "json":
+        return result.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8") + "\n"
+    if fmt == "csv":
+        return result.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
+    if fmt == "turtle":
+        raise click.UsageError("SELECT results print as table, json or csv")
+    return _table(result)
+
+
+def _table(result: ox.QuerySolutions) -> str:
+    names = [v.value for v in result.variables]
+    rows = [[_cell(solution[n]) for n in names] for solution in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    out = io.StringIO()
+    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    out.write(line(names) + "\n" + "-+-".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        out.write(line(row) + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+    return out.getvalue()
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return " ".join(term.value.split())
+    return str(getattr(term, "value", term))
+
+
+@main.command()
+@click.option("--host", envvar="KG_HOST", show_envvar=True, help="Address to listen on.")
+@click.option("--port", type=int, envvar="KG_PORT", show_envvar=True, help="Port to listen on.")
+@build_dir_option
+@base_uri_option
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, build_dir: Path | None,
+          base_uri: str | None) -> None:
+    """Serve the published build: SPARQL endpoint, entity pages and dumps."""
+    settings = _settings(ctx, host=host, port=port, build_dir=build_dir, base_uri=base_uri)
+
+    def action() -> int:
+        from werkzeug.serving import run_simple
+
+        from kg.build import current_build
+        from server import create_app
+
+        current_build(settings.build_dir)  # fail early, with a sentence, when nothing is built
+        app = create_app(settings)
+        click.echo(f"Serving {settings.build_dir / 'current'} at http://{settings.host}:{settings.port}/")
+        run_simple(settings.host, settings.port, app, threaded=True)
+        return 0
+
+    _run(action)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""One place for configuration: the SETTINGS table, read from ``KG_*`` variables.
+
+Precedence (documented in the README): a CLI flag the user passed, then the
+``KG_*`` environment variable, then the default in :data:`SETTINGS`. This is
+the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
+
+PREFIX = "KG_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration entry: its name (without prefix), type, default and help text."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def envvar(self) -> str:
+        return PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("base_uri", str, "http://127.0.0.1:5000/",
+            "Base of every minted IRI ({base}id/{kind}/{slug}); must end with '/'."),
+    Setting("data_dir", Path, Path("data"),
+            "Input folder: releases/ (texts), facts/ (curated facts per release)."),
+    Setting("build_dir", Path, Path("build"),
+            "Output folder: one sub-folder per build and a 'current' link to the published one."),
+    Setting("host", str, "127.0.0.1", "Address `kg serve` listens on."),
+    Setting("port", int, 5000, "Port `kg serve` listens on."),
+    Setting("query_timeout", float, 30.0, "Seconds a SPARQL query may run before it is stopped."),
+    Setting("max_rows", int, 10000, "Most rows a SPARQL SELECT returns; a cut is reported."),
+    Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
+    Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed, immutable configuration handed to the build and to ``create_app``."""
+
+    base_uri: str = "http://127.0.0.1:5000/"
+    data_dir: Path = Path("data")
+    build_dir: Path = Path("build")
+    host: str = "127.0.0.1"
+    port: int = 5000
+    query_timeout: float = 30.0
+    max_rows: int = 10000
+    max_body: int = 1_000_000
+    keep_builds: int = 3
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not self.base_uri.startswith(("http://", "https://")) or not self.base_uri.endswith("/"):
+            raise ConfigError(
+                f"KG_BASE_URI has value {self.base_uri!r}; expected an http(s) URI ending with '/'"
+            )
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(
+                f"KG_LOG_LEVEL has value {self.log_level!r}; expected DEBUG, INFO, WARNING or ERROR"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``KG_*`` variables, then the overrides that are not None (CLI flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            raw = env.get(setting.envvar)
+            if raw is not None:
+                values[setting.name] = cast(setting, raw)
+        for name, value in overrides.items():
+            if name not in _BY_NAME:
+                raise ConfigError(f"unknown setting {name!r}")
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed; None values are ignored (flags not given)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def cast(setting: Setting, raw: str) -> Any:
+    """Turn an environment string into the setting's type, or say which key was wrong.
+
+    >>> cast(_BY_NAME["port"], "8080")
+    8080
+    >>> cast(_BY_NAME["port"], "abc")
+    Traceback (most recent call last):
+    ...
+    kg.errors.ConfigError: KG_PORT has value 'abc'; expected an integer
+    """
+    expected = {int: "an integer", float: "a number", Path: "a path", str: "a string"}
+    try:
+        if setting.type is Path:
+            if not raw.strip():
+                raise ValueError(raw)
+            return Path(raw)
+        return setting.type(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{setting.envvar} has value {raw!r}; expected {expected[setting.type]}"
+        ) from None

@@ -1,0 +1,157 @@
+"""The embedded store: a pyoxigraph (RocksDB) dataset on disk, one named graph per release.
+
+The protocol is small on purpose (after rdflib's ``Store`` and Prez's ``Repo``):
+the web app asks for SELECT rows, CONSTRUCT triples, ASK answers and dumps, and
+never learns which store answers. A remote SPARQL store is a later implementation.
+Values are always bound with ``substitutions`` (SEP-0007), never formatted into
+query text. Queries see the union of all graphs as their default graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from kg.errors import NoBuild, QueryRejected
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term]
+
+
+class Store(Protocol):
+    """What the server and the CLI need from a store."""
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]: ...
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...
+    def run(self, query: str) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean: ...
+    def dump(self, output: IO[bytes] | Path, fmt: ox.RdfFormat, graph: str | None = None) -> None: ...
+    def triple_count(self) -> int: ...
+
+
+class OxigraphStore:
+    """A pyoxigraph store opened read-write (to build) or read-only (to serve)."""
+
+    def __init__(self, store: ox.Store, prefixes: Mapping[str, str] | None = None) -> None:
+        self._store = store
+        self.prefixes = dict(prefixes or {})
+
+    @classmethod
+    def create(cls, path: Path, prefixes: Mapping[str, str] | None = None) -> OxigraphStore:
+        """A new, empty store in ``path`` (the build writes here, then closes it)."""
+        path.mkdir(parents=True, exist_ok=False)
+        return cls(ox.Store(str(path)), prefixes)
+
+    @classmethod
+    def open_read_only(cls, path: Path, prefixes: Mapping[str, str] | None = None) -> OxigraphStore:
+        """Open a published store for reading; several processes may do so at once."""
+        if not path.is_dir():
+            raise NoBuild(f"no store at {path}: run `kg build` first")
+        return cls(ox.Store.read_only(str(path)), prefixes)
+
+    @classmethod
+    def in_memory(cls, prefixes: Mapping[str, str] | None = None) -> OxigraphStore:
+        return cls(ox.Store(), prefixes)
+
+    # -- loading ---------------------------------------------------------
+    def load_nquads(self, source: Path | bytes) -> None:
+        """Bulk-load N-Quads (the build's staging file) without holding it all in memory."""
+        if isinstance(source, Path):
+            self._store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+        else:
+            self._store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS)
+
+    def load_graph(self, data: bytes | str, fmt: ox.RdfFormat, graph: str) -> None:
+        self._store.bulk_load(input=data, format=fmt, to_graph=ox.NamedNode(graph))
+
+    def flush(self) -> None:
+        self._store.flush()
+        self._store.optimize()
+
+    # -- querying --------------------------------------------------------
+    def run(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """Evaluate a query over the union of all graphs; syntax errors become QueryRejected."""
+        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(
+                query,
+                prefixes=self.prefixes,
+                use_default_graph_as_union=True,
+                substitutions=substitutions or None,
+            )
+        except SyntaxError as err:
+            raise QueryRejected(f"SPARQL syntax error: {err}") from None
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryRejected("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryRejected("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryRejected("expected an ASK query")
+        return bool(result)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self._store)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def triple_count(self) -> int:
+        """Distinct triples over all graphs (what a Turtle dump of the union holds)."""
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
+        return int(rows[0]["n"].value)
+
+    def quad_count(self) -> int:
+        return len(self._store)
+
+    # -- dumping ---------------------------------------------------------
+    def dump(self, output: IO[bytes] | Path, fmt: ox.RdfFormat, graph: str | None = None) -> None:
+        """Serialize the dataset (quad formats), one graph, or the union of graphs (triple formats)."""
+        target: IO[bytes] | str = str(output) if isinstance(output, Path) else output
+        if graph is not None:
+            self._store.dump(target, fmt, from_graph=ox.NamedNode(graph), prefixes=self.prefixes)
+        elif fmt.supports_datasets:
+            self._store.dump(target, fmt, prefixes=self.prefixes)
+        else:
+            triples = self.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+            assert isinstance(triples, ox.QueryTriples)
+            ox.serialize(triples, target, fmt, prefixes=self.prefixes)
+
+
+def to_ox(term: object) -> Term:
+    """An rdflib term as the pyoxigraph term with the same meaning."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def quads_of(graph_iri: str, triples: Iterable[tuple[object, object, object]]) -> Iterator[ox.Quad]:
+    """rdflib triples as pyoxigraph quads in the named graph ``graph_iri``."""
+    graph = ox.NamedNode(graph_iri)
+    for s, p, o in triples:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)  # type: ignore[arg-type]
