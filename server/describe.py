@@ -1,0 +1,308 @@
+"""What the server says about one resource: its RDF document and the model of its HTML page.
+
+Everything is read with the named queries of ``kg/queries`` and the resource's
+IRI bound as ``?this``; nothing is formatted into query text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.queries import load
+from kg.vocab import NS, PREFIXES
+from server.store import PublishedBuild
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+EVIDENCE = NS + "evidence"
+HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body"}
+STANDARD_LABELS = {
+    RDF_TYPE: "type",
+    RDFS_LABEL: "label",
+    ALT_LABEL: "also known as",
+    "http://www.w3.org/2002/07/owl#sameAs": "same as",
+    "http://www.w3.org/2000/01/rdf-schema#comment": "description",
+}
+
+
+def document(build: PublishedBuild, iri: str) -> list[ox.Triple]:
+    """The RDF document of a resource: its triples, incoming links, neighbours' labels, evidence."""
+    this = {"this": ox.NamedNode(iri)}
+    store = build.store
+    seen: dict[ox.Triple, None] = {}
+    for name in ("outgoing", "incoming", "evidence"):
+        for triple in store.construct(load(name), this):
+            seen.setdefault(triple)
+    return list(seen)
+
+
+def exists(build: PublishedBuild, iri: str) -> bool:
+    return build.store.ask(load("exists"), {"this": ox.NamedNode(iri)})
+
+
+def term_labels(build: PublishedBuild) -> dict[str, str]:
+    """Labels of the ontology's terms (memoized per build: the ontology does not change in it)."""
+    if "labels" not in build.cache:
+        labels = dict(STANDARD_LABELS)
+        for row in build.store.select(load("labels")):
+            labels[row["term"].value] = row["label"].value
+        build.cache["labels"] = labels
+    return build.cache["labels"]  # type: ignore[no-any-return]
+
+
+def label_of(iri: str, labels: dict[str, str]) -> str:
+    """A readable name for an IRI we have no label for: its last segment, words split.
+
+    >>> label_of("https://schema.org/datePublished", {})
+    'date published'
+    """
+    if iri in labels:
+        return labels[iri]
+    tail = re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", tail).lower()
+
+
+@dataclass
+class Term:
+    """An RDF term ready for a template: link target (if any), text, and datatype or language."""
+
+    value: str
+    kind: str  # "iri" | "literal" | "bnode"
+    label: str
+    href: str | None = None
+    datatype: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Evidence:
+    """A span that backs a fact: where it is, the sentence around it, a link to it."""
+
+    release: str
+    release_label: str
+    href: str
+    start: int
+    end: int
+    exact: str
+    before: str = ""
+    after: str = ""
+    prop: str | None = None
+
+
+@dataclass
+class Page:
+    """The model of an entity page."""
+
+    iri: str
+    kind: str
+    label: str
+    types: list[Term] = field(default_factory=list)
+    alt_labels: list[str] = field(default_factory=list)
+    properties: list[tuple[Term, list[Term]]] = field(default_factory=list)
+    incoming: list[tuple[Term, list[Term]]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class Describer:
+    """Turns a resource's triples into page models, resolving labels and links."""
+
+    def __init__(self, build: PublishedBuild) -> None:
+        self.build = build
+        self.uris = build.uris
+        self.labels = term_labels(build)
+
+    def href(self, iri: str) -> str | None:
+        """Where a link to ``iri`` goes: our page, our ontology docs, or the IRI itself."""
+        local = self.uris.split(iri)
+        if local:
+            page = self.uris.page_path(*local)
+            return page + ("#" + iri.split("#", 1)[1] if "#" in iri else "")
+        if iri.startswith(NS):
+            return "/ontology#" + iri[len(NS):]
+        return iri if iri.startswith(("http://", "https://")) else None
+
+    def term(self, node: Any, names: dict[str, str]) -> Term:
+        if isinstance(node, ox.NamedNode):
+            iri = node.value
+            return Term(iri, "iri", names.get(iri) or label_of(iri, self.labels), self.href(iri))
+        if isinstance(node, ox.Literal):
+            datatype = node.datatype.value if node.datatype else None
+            short = _compact(datatype) if datatype and not datatype.endswith("#string") else None
+            return Term(node.value, "literal", node.value, None, short, node.language)
+        return Term(str(node), "bnode", str(node))
+
+    def page(self, iri: str) -> Page:
+        triples = document(self.build, iri)
+        names = {t.subject.value: t.object.value for t in triples
+                 if t.predicate.value == RDFS_LABEL and isinstance(t.subject, ox.NamedNode)}
+        kind = (self.uris.split(iri) or ("resource", ""))[0]
+        page = Page(iri, kind, names.get(iri) or label_of(iri, self.labels))
+        outgoing: dict[str, list[Term]] = defaultdict(list)
+        incoming: dict[str, list[Term]] = defaultdict(list)
+        for t in triples:
+            subject, predicate = t.subject, t.predicate.value
+            if isinstance(subject, ox.NamedNode) and subject.value == iri:
+                if predicate == RDF_TYPE:
+                    page.types.append(self.term(t.object, names))
+                elif predicate == ALT_LABEL:
+                    page.alt_labels.append(t.object.value)
+                elif predicate not in HIDDEN_ON_PAGE:
+                    outgoing[predicate].append(self.term(t.object, names))
+            elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
+                incoming[predicate].append(self.term(subject, names))
+        page.properties = self._grouped(outgoing, names)
+        page.incoming = self._grouped(incoming, names)
+        page.evidence = self.evidence(triples, iri, names)
+        page.alt_labels.sort()
+        return page
+
+    def _grouped(self, groups: dict[str, list[Term]], names: dict[str, str]) -> list[tuple[Term, list[Term]]]:
+        rows = [(self.term(ox.NamedNode(p), names), sorted(v, key=lambda t: t.label.lower()))
+                for p, v in groups.items()]
+        return sorted(rows, key=lambda row: row[0].label)
+
+    def evidence(self, triples: list[ox.Triple], iri: str, names: dict[str, str]) -> list[Evidence]:
+        """The spans backing this resource, each with its sentence from the release text."""
+        nodes = {t.object.value for t in triples
+                 if t.predicate.value == EVIDENCE and t.subject.value == iri}
+        props: dict[str, dict[str, Any]] = defaultdict(dict)
+        for t in triples:
+            if t.subject.value in nodes:
+                props[t.subject.value][t.predicate.value] = t.object.value
+        found = []
+        for node, values in props.items():
+            release = values.get(NS + "inRelease", "")
+            start, end = int(values.get(NS + "start", 0)), int(values.get(NS + "end", 0))
+            before, after = self._context(release, start, end)
+            prop = values.get(NS + "forProperty")
+            found.append(Evidence(
+                release, names.get(release) or label_of(release, self.labels),
+                self.href(node) or node, start, end, values.get(NS + "exact", ""),
+                before, after, label_of(prop, self.labels) if prop else None))
+        return sorted(found, key=lambda e: (e.release_label, e.start))
+
+    def _context(self, release: str, start: int, end: int) -> tuple[str, str]:
+        text = release_text(self.build, release)
+        if not text:
+            return "", ""
+        left, right = sentence_bounds(text, start, end)
+        return text[left:start], text[end:right]
+
+
+def release_text(build: PublishedBuild, release: str) -> str:
+    """The full text of a release (memoized per build, since pages cite it often)."""
+    cache: dict[str, str] = build.cache.setdefault("texts", {})
+    if release not in cache:
+        rows = build.store.select(load("release_text"), {"this": ox.NamedNode(release)})
+        cache[release] = rows[0]["text"].value if rows else ""
+    return cache[release]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…。])[”\"’)]?\s+|\n")
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) around ``text[start:end]``.
+
+    >>> t = "One. Two words here. Three."
+    >>> l, r = sentence_bounds(t, 9, 14); t[l:r]
+    'Two words here.'
+    """
+    left = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        left = match.end()
+    match = _SENTENCE_END.search(text, end)
+    right = match.start() if match else len(text)
+    right = max(right, end)
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def _compact(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+ENTITY_KINDS = {"organization", "person", "place"}
+
+
+@dataclass
+class Mark:
+    """A span of a release text cited by resources: entities become links, facts highlights."""
+
+    start: int
+    end: int
+    things: list[Term]
+
+    @property
+    def anchor(self) -> str:
+        return f"char={self.start},{self.end}"
+
+    @property
+    def link(self) -> Term | None:
+        """The entity this span names, if it names one (then the span is a link to it)."""
+        for thing in self.things:
+            if thing.href and thing.href.split("/")[2:3] and thing.href.split("/")[2] in ENTITY_KINDS:
+                return thing
+        return None
+
+
+def release_tokens(build: PublishedBuild, iri: str) -> list[tuple[str, Any]]:
+    """The release text as a flat list of ("text", str), ("open", Mark) and ("close", Mark).
+
+    Spans nest (a mention inside a quote); a span that crosses another is left out, so
+    the HTML is always well formed. The template escapes every text token.
+    """
+    text = release_text(build, iri)
+    describer = Describer(build)
+    marks: dict[tuple[int, int], Mark] = {}
+    for row in build.store.select(load("mentions"), {"this": ox.NamedNode(iri)}):
+        start, end = int(row["start"].value), int(row["end"].value)
+        if not 0 <= start < end <= len(text):
+            continue
+        mark = marks.setdefault((start, end), Mark(start, end, []))
+        names = {row["thing"].value: row["label"].value} if "label" in row else {}
+        term = describer.term(row["thing"], names)
+        if all(t.value != term.value for t in mark.things):
+            mark.things.append(term)
+    return _tokens(text, sorted(marks.values(), key=lambda m: (m.start, -m.end)))
+
+
+def _tokens(text: str, marks: list[Mark]) -> list[tuple[str, Any]]:
+    tokens: list[tuple[str, Any]] = []
+    stack: list[Mark] = []
+    position = 0
+
+    def emit_until(offset: int) -> None:
+        nonlocal position
+        if offset > position:
+            tokens.append(("text", text[position:offset]))
+            position = offset
+
+    for mark in marks:
+        while stack and stack[-1].end <= mark.start:
+            emit_until(stack[-1].end)
+            tokens.append(("close", stack.pop()))
+        if stack and mark.end > stack[-1].end:
+            continue  # crosses the enclosing span: leave it out
+        if mark.link and any(m.link for m in stack):
+            mark = Mark(mark.start, mark.end, [t for t in mark.things if t is not mark.link])
+            if not mark.things:
+                continue
+        emit_until(mark.start)
+        tokens.append(("open", mark))
+        stack.append(mark)
+    while stack:
+        emit_until(stack[-1].end)
+        tokens.append(("close", stack.pop()))
+    emit_until(len(text))
+    return tokens

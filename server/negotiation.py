@@ -1,0 +1,74 @@
+"""Content negotiation: one FORMATS table, one ``choose`` function.
+
+Each row: a short key (also the ``format=`` value and, for RDF, the file
+extension), its media types (canonical first), and whether it serves graphs or
+result sets. ``choose`` honours q-values and wildcards through werkzeug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    media_types: tuple[str, ...]
+    extension: str
+    kind: str  # "html" | "graph" | "dataset" | "results"
+    rdf: ox.RdfFormat | None = None
+    results: ox.QueryResultsFormat | None = None
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("html", ("text/html", "application/xhtml+xml"), "html", "html"),
+    Format("turtle", ("text/turtle", "application/x-turtle"), "ttl", "graph", rdf=ox.RdfFormat.TURTLE),
+    Format("jsonld", ("application/ld+json", "application/json"), "jsonld", "graph", rdf=ox.RdfFormat.JSON_LD),
+    Format("ntriples", ("application/n-triples", "text/plain"), "nt", "graph",
+           rdf=ox.RdfFormat.N_TRIPLES),
+    Format("rdfxml", ("application/rdf+xml",), "rdf", "graph", rdf=ox.RdfFormat.RDF_XML),
+    Format("trig", ("application/trig",), "trig", "dataset", rdf=ox.RdfFormat.TRIG),
+    Format("nquads", ("application/n-quads",), "nq", "dataset", rdf=ox.RdfFormat.N_QUADS),
+    Format("json", ("application/sparql-results+json", "application/json"), "srj", "results",
+           results=ox.QueryResultsFormat.JSON),
+    Format("xml", ("application/sparql-results+xml", "application/xml"), "srx", "results",
+           results=ox.QueryResultsFormat.XML),
+    Format("csv", ("text/csv",), "csv", "results", results=ox.QueryResultsFormat.CSV),
+    Format("tsv", ("text/tab-separated-values",), "tsv", "results", results=ox.QueryResultsFormat.TSV),
+)
+BY_KEY = {f.key: f for f in FORMATS}
+BY_EXTENSION = {f.extension: f for f in FORMATS if f.kind in ("graph", "html")}
+HTML = BY_KEY["html"]
+GRAPH_FORMATS = tuple(f for f in FORMATS if f.kind == "graph")
+DOCUMENT_FORMATS = (HTML, *GRAPH_FORMATS)
+RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
+
+
+def choose(accept: MIMEAccept, offered: tuple[Format, ...]) -> Format | None:
+    """The offered format the client likes best, the first offered when it states no preference.
+
+    >>> from werkzeug.datastructures import MIMEAccept
+    >>> choose(MIMEAccept([("text/turtle", 1), ("text/html", 0.5)]), DOCUMENT_FORMATS).key
+    'turtle'
+    >>> choose(MIMEAccept([("application/*", 0.5)]), GRAPH_FORMATS).key
+    'jsonld'
+    >>> choose(MIMEAccept([("image/png", 1)]), DOCUMENT_FORMATS) is None
+    True
+    """
+    if not accept:
+        return offered[0]
+    by_type = {t: f for f in offered for t in f.media_types}
+    best = accept.best_match(list(by_type))
+    return by_type[best] if best else None
+
+
+def describe(offered: tuple[Format, ...]) -> str:
+    """The offered media types in words, for a 406 message."""
+    return ", ".join(f.media_type for f in offered)

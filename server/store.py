@@ -1,0 +1,87 @@
+"""The published build, opened read-only and re-opened when ``current`` moves (flaskr's get_db).
+
+A new build is picked up without a restart: each request checks where the
+``current`` link points (one readlink) and, when it has moved, opens the new
+store. A request never sees half a build, since builds are complete before the
+link moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from kg.build import CURRENT, read_manifest
+from kg.errors import NoBuild
+from kg.store import OxigraphStore
+from kg.uris import Uris
+from kg.vocab import PREFIXES
+
+
+@dataclass
+class PublishedBuild:
+    """One opened build: its store, manifest and the URL scheme it was built with."""
+
+    folder: Path
+    store: OxigraphStore
+    manifest: dict[str, Any]
+    uris: Uris
+    cache: dict[str, Any] = field(default_factory=dict)  # per-build memo (counts, labels)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest["build"])
+
+    @property
+    def built_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(str(self.manifest["built_at"]))
+
+    @property
+    def dumps_dir(self) -> Path:
+        return self.folder / "dumps"
+
+
+class BuildHolder:
+    """Holds the opened build and swaps it when the ``current`` link changes."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.link = build_dir / CURRENT
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._build: PublishedBuild | None = None
+
+    def get(self) -> PublishedBuild:
+        try:
+            target = os.readlink(self.link)
+        except OSError:
+            raise NoBuild(f"no published build at {self.link}: run `kg build` first") from None
+        build = self._build
+        if build is not None and target == self._target:
+            return build
+        with self._lock:
+            if self._build is None or target != self._target:
+                self._build = _open(self.link.parent / target)
+                self._target = target
+            return self._build
+
+
+def _open(folder: Path) -> PublishedBuild:
+    manifest = read_manifest(folder)
+    store = OxigraphStore.open_read_only(folder / "store", PREFIXES)
+    return PublishedBuild(folder, store, manifest, Uris(str(manifest["base_uri"])))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["kg_build"] = BuildHolder(app.config["KG"].build_dir)
+
+
+def get_build() -> PublishedBuild:
+    """The build that answers this request."""
+    holder: BuildHolder = current_app.extensions["kg_build"]
+    return holder.get()

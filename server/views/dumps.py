@@ -1,0 +1,39 @@
+"""``/dumps/``: the build's dump files, listed from its manifest and served with range support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, send_from_directory
+
+from server.store import get_build
+
+bp = Blueprint("dumps", __name__, url_prefix="/dumps")
+
+
+def _dumps() -> list[dict[str, Any]]:
+    return list(get_build().manifest.get("dumps", []))
+
+
+@bp.get("/")
+def listing() -> Response | str:
+    """Every dump with its format, size, triple count and SHA-256 (JSON for API clients)."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if best == "application/json":
+        response = jsonify(build=get_build().name, dumps=_dumps())
+        response.vary.add("Accept")
+        return response
+    return render_template("dumps.html", build=get_build(), dumps=_dumps())
+
+
+@bp.get("/<filename>")
+def download(filename: str) -> Response:
+    """One dump file; ETag, Last-Modified and Range requests come from send_from_directory."""
+    entry = next((d for d in _dumps() if d["filename"] == filename), None)
+    if entry is None:
+        abort(404, f"no dump named {filename!r}; see /dumps/ for the list")
+    mimetype = "application/gzip" if entry["encoding"] == "gzip" else entry["media_type"]
+    response = send_from_directory(get_build().dumps_dir, filename, mimetype=mimetype,
+                                   as_attachment=False, conditional=True, etag=entry["sha256"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,114 @@
+"""``/ontology``: the ontology documented in HTML from itself, and in Turtle or JSON-LD for machines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, render_template, request
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH
+
+from kg.validate import ONTOLOGY_FILE, SHAPES_FILE
+from kg.vocab import NS, ONTOLOGY_IRI, PREFIXES
+from server.negotiation import BY_EXTENSION, GRAPH_FORMATS, HTML, choose, describe
+
+bp = Blueprint("ontology", __name__)
+
+
+def _graph() -> Graph:
+    return Graph().parse(ONTOLOGY_FILE, format="turtle")
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<extension>")
+def ontology(extension: str | None = None) -> Response:
+    """HTML documentation for browsers; the ontology itself in any RDF format for machines."""
+    if extension:
+        fmt = BY_EXTENSION.get(extension)
+        if fmt is None or fmt not in (HTML, *GRAPH_FORMATS):
+            abort(404, f"the ontology is not available as .{extension}")
+    else:
+        fmt = choose(request.accept_mimetypes, (HTML, *GRAPH_FORMATS))
+        if fmt is None:
+            abort(406, f"the ontology is available as {describe((HTML, *GRAPH_FORMATS))}")
+    if fmt is HTML:
+        response = Response(render_template("ontology.html", **_document()), mimetype="text/html")
+    else:
+        assert fmt.rdf is not None
+        triples = ox.parse(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+        response = Response(ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES),
+                            mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/ontology/shapes.ttl")
+def shapes() -> Response:
+    """The SHACL shapes every release graph is checked against."""
+    return Response(SHAPES_FILE.read_bytes(), mimetype="text/turtle")
+
+
+def _document() -> dict[str, Any]:
+    """Classes and properties with their labels, comments, alignments, domains and ranges."""
+    graph = _graph()
+    shapes = Graph().parse(SHAPES_FILE, format="turtle")
+    constrained = defaultdict(list)
+    for shape in shapes.subjects(SH.targetClass, None):
+        for prop_shape in shapes.objects(shape, SH.property):
+            path = shapes.value(prop_shape, SH.path)
+            message = shapes.value(prop_shape, SH.message)
+            if path is not None and message is not None:
+                constrained[str(shapes.value(shape, SH.targetClass))].append(str(message))
+
+    def terms(kind: URIRef | tuple[URIRef, ...]) -> list[dict[str, Any]]:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        found = {s for k in kinds for s in graph.subjects(RDF.type, k) if str(s).startswith(NS)}
+        return [_term(graph, s, constrained.get(str(s), [])) for s in sorted(found)]
+
+    header = URIRef(ONTOLOGY_IRI)
+    return {
+        "iri": ONTOLOGY_IRI,
+        "namespace": NS,
+        "title": graph.value(header, URIRef("http://purl.org/dc/terms/title")),
+        "description": graph.value(header, URIRef("http://purl.org/dc/terms/description")),
+        "version": graph.value(header, OWL.versionInfo),
+        "classes": terms(OWL.Class),
+        "properties": terms((OWL.ObjectProperty, OWL.DatatypeProperty)),
+    }
+
+
+def _term(graph: Graph, term: URIRef, constraints: list[str]) -> dict[str, Any]:
+    def names(prop: URIRef) -> list[str]:
+        values = []
+        for value in graph.objects(term, prop):
+            if isinstance(value, URIRef):
+                values.append(_compact(value))
+            else:
+                members = graph.value(graph.value(value, OWL.unionOf), RDF.first)
+                values.append(" or ".join(_compact(m) for m in _list(graph, value)) if members else "…")
+        return sorted(values)
+
+    return {
+        "name": term[len(NS):],
+        "iri": str(term),
+        "label": str(graph.value(term, RDFS.label) or term[len(NS):]),
+        "comment": str(graph.value(term, RDFS.comment) or ""),
+        "parents": names(RDFS.subClassOf) + names(RDFS.subPropertyOf),
+        "domain": names(RDFS.domain),
+        "range": names(RDFS.range),
+        "constraints": constraints,
+    }
+
+
+def _list(graph: Graph, node: Any) -> list[URIRef]:
+    head = graph.value(node, OWL.unionOf)
+    return [m for m in graph.items(head) if isinstance(m, URIRef)] if head is not None else []
+
+
+def _compact(iri: URIRef) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if str(iri).startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return str(iri)

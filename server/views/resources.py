@@ -1,0 +1,109 @@
+"""Dereferenceable IRIs: ``/id/…`` answers 303 to ``/page/…`` (HTML) or ``/data/…`` (RDF).
+
+After Pubby and 'Cool URIs for the Semantic Web': the IRI names the thing, the
+page and the data are documents about it. Every negotiated answer says
+``Vary: Accept``; documents list their other formats in ``Link`` headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, redirect, render_template, request
+
+from kg.errors import NotFound
+from kg.uris import KINDS
+from kg.vocab import PREFIXES
+from server.describe import Describer, document, exists, release_tokens
+from server.negotiation import BY_EXTENSION, DOCUMENT_FORMATS, GRAPH_FORMATS, Format, choose, describe
+from server.store import PublishedBuild, get_build
+
+bp = Blueprint("resources", __name__)
+
+
+def _iri(build: PublishedBuild, kind: str, slug: str) -> str:
+    """The IRI behind a URL, or 404 when the kind is unknown or nothing is said about it."""
+    if kind not in KINDS:
+        abort(404, f"there are no resources of kind {kind!r}; kinds are {', '.join(KINDS)}")
+    iri = build.uris.entity(kind, slug)
+    if not exists(build, iri):
+        raise NotFound(f"nothing is known about {iri}")
+    return iri
+
+
+def _conditional(response: Response, build: PublishedBuild, *parts: str) -> Response:
+    """ETag from the build and the request, Last-Modified from the build time; 304 when fresh."""
+    tag = hashlib.sha1("\x00".join((build.name, *parts)).encode()).hexdigest()[:20]
+    response.set_etag(tag)
+    response.last_modified = build.built_at
+    response.vary.add("Accept")
+    return response.make_conditional(request)
+
+
+def _alternates(build: PublishedBuild, kind: str, slug: str) -> list[tuple[str, str]]:
+    links = [(build.uris.page_path(kind, slug), "text/html")]
+    links += [(build.uris.data_path(kind, slug, f.extension), f.media_type) for f in GRAPH_FORMATS]
+    return links
+
+
+def _link_header(links: list[tuple[str, str]], canonical: str) -> str:
+    parts = [f'<{href}>; rel="alternate"; type="{media}"' for href, media in links]
+    parts.append(f'<{canonical}>; rel="describedby"')
+    return ", ".join(parts)
+
+
+@bp.get("/id/<kind>/<slug>")
+def identify(kind: str, slug: str) -> Response:
+    """303 See Other to the page or the data, by Accept (q-values honoured)."""
+    build = get_build()
+    iri = _iri(build, kind, slug)
+    chosen = choose(request.accept_mimetypes, DOCUMENT_FORMATS)
+    if chosen is None:
+        abort(406, f"{iri} is available as {describe(DOCUMENT_FORMATS)}")
+    if chosen.kind == "html":
+        target = build.uris.page_path(kind, slug)
+    else:
+        target = build.uris.data_path(kind, slug, chosen.extension)
+    response = redirect(target, code=303)
+    response.set_data(f"303 See Other: for a description of {iri}, see {target}\n")
+    response.mimetype = "text/plain"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/data/<kind>/<name>")
+def data(kind: str, name: str) -> Response:
+    """The RDF document about a resource, in the format of the extension or of Accept."""
+    build = get_build()
+    slug, _, extension = name.rpartition(".") if "." in name else (name, "", "")
+    fmt: Format | None
+    if extension and BY_EXTENSION.get(extension) in GRAPH_FORMATS:
+        fmt = BY_EXTENSION[extension]
+    else:
+        slug = name
+        fmt = choose(request.accept_mimetypes, GRAPH_FORMATS)
+    iri = _iri(build, kind, slug)
+    if fmt is None:
+        abort(406, f"the data about {iri} is available as {describe(GRAPH_FORMATS)}")
+    assert fmt.rdf is not None
+    body = ox.serialize(document(build, iri), format=fmt.rdf, prefixes=PREFIXES)
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Link"] = _link_header(_alternates(build, kind, slug), iri)
+    return _conditional(response, build, request.path, fmt.key)
+
+
+@bp.get("/page/<kind>/<slug>")
+def page(kind: str, slug: str) -> Response:
+    """The HTML page about a resource (a release page shows its text with mentions linked)."""
+    build = get_build()
+    iri = _iri(build, kind, slug)
+    model = Describer(build).page(iri)
+    alternates = _alternates(build, kind, slug)[1:]
+    tokens = release_tokens(build, iri) if kind == "release" else None
+    template = "release.html" if kind == "release" else "entity.html"
+    body = render_template(template, page=model, tokens=tokens, alternates=alternates,
+                           data_formats=GRAPH_FORMATS, slug=slug)
+    response = Response(body, mimetype="text/html")
+    response.headers["Link"] = _link_header(alternates, iri)
+    return _conditional(response, build, request.path)
