@@ -42,8 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Output folder: one sub-folder per build and a 'current' link to the published one."),
     Setting("host", str, "127.0.0.1", "Address `kg serve` listens on."),
     Setting("port", int, 5000, "Port `kg serve` listens on."),
-    Setting("query_timeout", float, 30.0, "Seconds a SPARQL query may run before it is stopped."),
-    Setting("max_rows", int, 10000, "Most rows a SPARQL SELECT returns; a cut is reported."),
+    Setting("max_rows", int, 10000, "Most rows shown in the HTML result table; a cut is reported."),
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
@@ -61,7 +60,6 @@ class Settings:
     build_dir: Path = Path("build")
     host: str = "127.0.0.1"
     port: int = 5000
-    query_timeout: float = 30.0
     max_rows: int = 10000
     max_body: int = 1_000_000
     keep_builds: int = 3

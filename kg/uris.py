@@ -32,7 +32,7 @@ def slugify(text: str) -> str:
     >>> slugify("王平")
     '王平'
     >>> slugify("!!!")
-    'x-e0a4f1d8'
+    'x-9a7b006d'
     """
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
