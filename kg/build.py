@@ -26,7 +26,7 @@ from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, Validat
 from kg.extract import extract
 from kg.read import read_release, release_files
 from kg.store import OxigraphStore, quads_of
-from kg.uris import Uris
+from kg.uris import Uris, slugify
 from kg.validate import ONTOLOGY_FILE, check
 from kg.vocab import PREFIXES
 
@@ -75,7 +75,19 @@ def prepare(settings: Settings) -> list[Outcome]:
     files = release_files(releases_dir)
     if not files:
         raise BuildError(f"{releases_dir}: no release files (*.txt) to build from")
+    _refuse_slug_collisions(files)
     return [_prepare_one(path, settings.data_dir / "facts", uris) for path in files]
+
+
+def _refuse_slug_collisions(files: list[Path]) -> None:
+    """Two files whose names give one release IRI would silently merge into one release."""
+    seen: dict[str, Path] = {}
+    for path in files:
+        slug = slugify(path.stem)
+        if slug in seen:
+            raise BuildError(
+                f"{seen[slug]} and {path} would both be release {slug!r}: rename one of them")
+        seen[slug] = path
 
 
 def _prepare_one(path: Path, facts_dir: Path, uris: Uris) -> Outcome:
@@ -103,6 +115,9 @@ def build(settings: Settings, skip_invalid: bool = False) -> BuildResult:
     folder = _new_folder(settings.build_dir)
     try:
         manifest = _publish(folder, good, bad, settings)
+    except OSError as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BuildError(f"writing the build into {folder} failed: {err}; nothing was published") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -125,7 +140,8 @@ def _failure(bad: list[Outcome]) -> KgError:
 
 
 def _new_folder(build_dir: Path) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    # microseconds, so that builds sort by name in the order they were made
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
     try:
         build_dir.mkdir(parents=True, exist_ok=True)
         folder = build_dir / stamp
@@ -207,7 +223,7 @@ def prune(build_dir: Path, keep: int) -> None:
     current = current_build(build_dir)
     builds = sorted(
         (p for p in build_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / MANIFEST).exists()),
-        key=lambda p: p.name,
+        key=lambda p: ((p / MANIFEST).stat().st_mtime_ns, p.name),  # the order they were made
     )
     for old in builds[: max(0, len(builds) - max(keep, 1))]:
         if old != current:

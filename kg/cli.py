@@ -44,7 +44,7 @@ def _run(action: Callable[[], int | None]) -> None:
         click.secho("Error", fg="red", bold=True, err=True)
         click.echo(str(err), err=True)
         sys.exit(err.exit_code)
-    except click.exceptions.Exit:
+    except (click.exceptions.Exit, click.ClickException):
         raise
     except Exception as err:  # the last resort: a bug, reported as one
         log.exception("internal error")

@@ -70,6 +70,10 @@ class Settings:
             raise ConfigError(
                 f"KG_BASE_URI has value {self.base_uri!r}; expected an http(s) URI ending with '/'"
             )
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
+        if self.max_rows < 1 or self.max_body < 1 or self.keep_builds < 1:
+            raise ConfigError("KG_MAX_ROWS, KG_MAX_BODY and KG_KEEP_BUILDS must each be at least 1")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(
                 f"KG_LOG_LEVEL has value {self.log_level!r}; expected DEBUG, INFO, WARNING or ERROR"

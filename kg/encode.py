@@ -75,8 +75,8 @@ class _Encoder:
         self.add(subject, PF.evidence, node)
         self.add(node, RDF.type, PF.Evidence)
         self.add(node, PF.inRelease, self.release_iri)
-        self.add(node, PF.start, Literal(span.start, datatype=XSD.nonNegativeInteger))
-        self.add(node, PF.end, Literal(span.end, datatype=XSD.nonNegativeInteger))
+        self.add(node, PF.start, Literal(span.start, datatype=XSD.integer))
+        self.add(node, PF.end, Literal(span.end, datatype=XSD.integer))
         self.add(node, PF.exact, Literal(span.text))
         self.add(node, PF.forProperty, prop)
 

@@ -33,7 +33,7 @@ def copy_data(target: Path, releases: list[Path] | None = None) -> Path:
     """A private copy of data/ (or of the given release files plus data/facts) to build from."""
     (target / "releases").mkdir(parents=True)
     shutil.copytree(DATA / "facts", target / "facts")
-    for path in releases or sorted((DATA / "releases").glob("*.txt")):
+    for path in releases if releases is not None else sorted((DATA / "releases").glob("*.txt")):
         shutil.copy(path, target / "releases" / path.name)
     return target
 

@@ -95,7 +95,13 @@ class _Loader:
             start = _int(self.path, spec, "start", where)
             end = _int(self.path, spec, "end", where) if "end" in spec else start + len(stated)
         else:
-            start = self._occurrence(stated, int(spec.get("occurrence", 1)), where)
+            occurrence = spec.get("occurrence", 1)
+            if isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1:
+                raise InputError(self.path, f"{where}: 'occurrence' must be a whole number from 1, "
+                                            f"not {occurrence!r}")
+            if "end" in spec:
+                raise InputError(self.path, f"{where}: 'end' is given without 'start'")
+            start = self._occurrence(stated, occurrence, where)
             end = start + len(stated)
         found = self.text[start:end]
         if not 0 <= start < end <= len(self.text) or found != stated:

@@ -6,15 +6,17 @@ phones are normalized to E.164 with the phonenumbers library, using the block's 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import phonenumbers
 import pycountry
 
-from kg.errors import InputError
 from kg.model import ContactPoint, Span
 from kg.read.text import Line
+
+log = logging.getLogger(__name__)
 
 LABELS = {
     "company name": "company",
@@ -49,9 +51,11 @@ def parse_contact_block(path: Path, text: str, block: list[Line]) -> ContactPoin
         field = LABELS.get(match["label"].strip().lower())
         if field is None or match["value"] is None or field in values:
             continue
+        # the match ran on a copy with no-break spaces made plain; spans cite the original
+        value = line.text[match.start("value"):match.end("value")]
         start = line.start + match.start("value")
-        span = Span(start, line.start + match.end("value"), match["value"], None)
-        values[field] = (match["value"], span, line)
+        span = Span(start, start + len(value), value, None)
+        values[field] = (" ".join(value.split()), span, line)
         last = line
     if not values:
         return None
@@ -77,7 +81,11 @@ def _fill(path: Path, contact: ContactPoint, values: dict[str, tuple[str, Span, 
         contact.website = (value if "://" in value else f"http://{value}", span)
     if "phone" in values:
         value, span, line = values["phone"]
-        contact.phone = (e164(path, line, value, contact.country_code), span)
+        number = e164(value, contact.country_code)
+        if number is None:
+            log.warning("%s line %d: phone %r is not a phone number; left out", path, line.number, value)
+        else:
+            contact.phone = (number, span)
 
 
 def country_code(name: str) -> str | None:
@@ -92,12 +100,18 @@ def country_code(name: str) -> str | None:
         return None
 
 
-def e164(path: Path, line: Line, raw: str, region: str | None) -> str:
-    """The phone in E.164 form; a number that cannot be a phone is an input error."""
+def e164(raw: str, region: str | None) -> str | None:
+    """The phone in E.164 form, or None when the value cannot be a phone ('N/A', a web form).
+
+    The region is the contact's country, the United States when none is given.
+
+    >>> e164("+86139 2221 8503", "CN"), e164("(740) 801-2242", None), e164("N/A", None)
+    ('+8613922218503', '+17408012242', None)
+    """
     try:
         number = phonenumbers.parse(raw, region or "US")
-    except phonenumbers.NumberParseException as err:
-        raise InputError(path, f"phone {raw!r} is not a phone number ({err})", line.number) from None
+    except phonenumbers.NumberParseException:
+        return None
     if not phonenumbers.is_possible_number(number):
-        raise InputError(path, f"phone {raw!r} is not a possible phone number", line.number)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
