@@ -32,6 +32,7 @@ FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 _FIRST = re.compile(_WORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IGNORECASE)
 _SERVICE = re.compile(_WORD.format("SERVICE"), re.IGNORECASE)
+_FROM = re.compile(_WORD.format("FROM"), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class QueryShape:
     """What the policy learnt about a query: its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 
     form: str
+    has_dataset: bool = False  # FROM or FROM NAMED: the query names its own dataset
 
     @property
     def returns_graph(self) -> bool:
@@ -66,8 +68,8 @@ def check(query: str) -> QueryShape:
     """
     code = blank_out(query)
     first = _FIRST.search(code)
-    if first is None:
-        raise QueryRejected("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if first is None:  # not a query at all: the parser's message says where and why
+        return QueryShape("UNKNOWN")
     form = first.group(1).upper()
     if form in UPDATES:
         raise QueryRejected("this endpoint is read-only: SPARQL Update is not accepted",
@@ -76,4 +78,4 @@ def check(query: str) -> QueryShape:
         raise QueryRejected(
             "SERVICE (federated query) is not allowed: this endpoint never fetches remote data",
             code="service_refused")
-    return QueryShape(form)
+    return QueryShape(form, has_dataset=bool(_FROM.search(code)))

@@ -74,16 +74,28 @@ class OxigraphStore:
 
     # -- querying --------------------------------------------------------
     def run(
-        self, query: str, bindings: Mapping[str, Term] | None = None
+        self,
+        query: str,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union: bool = True,
     ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
-        """Evaluate a query over the union of all graphs; syntax errors become QueryRejected."""
+        """Evaluate a query; syntax errors become QueryRejected.
+
+        The default graph is the union of all graphs unless the protocol names graphs
+        (``default_graphs``/``named_graphs``) or ``union`` is off (a query with FROM).
+        """
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        explicit = default_graphs is not None or named_graphs is not None
         try:
             return self._store.query(
                 query,
                 prefixes=self.prefixes,
-                use_default_graph_as_union=True,
+                use_default_graph_as_union=union and not explicit,
                 substitutions=substitutions or None,
+                default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+                named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None,
             )
         except SyntaxError as err:
             raise QueryRejected(f"SPARQL syntax error: {err}") from None

@@ -155,7 +155,8 @@ class Describer:
                 elif predicate not in HIDDEN_ON_PAGE:
                     outgoing[predicate].append(self.term(t.object, names))
             elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
-                incoming[predicate].append(self.term(subject, names))
+                if predicate != NS + "inRelease":  # spans are shown in place, not as links
+                    incoming[predicate].append(self.term(subject, names))
         page.properties = self._grouped(outgoing, names)
         page.incoming = self._grouped(incoming, names)
         page.evidence = self.evidence(triples, iri, names)
@@ -242,18 +243,32 @@ class Mark:
     start: int
     end: int
     things: list[Term]
+    nested: bool = False  # inside another link: an anchor only, since links cannot nest
 
     @property
     def anchor(self) -> str:
         return f"char={self.start},{self.end}"
 
     @property
-    def link(self) -> Term | None:
-        """The entity this span names, if it names one (then the span is a link to it)."""
+    def entity(self) -> Term | None:
+        """The organization, person or place this span names, if it names one."""
         for thing in self.things:
-            if thing.href and thing.href.split("/")[2:3] and thing.href.split("/")[2] in ENTITY_KINDS:
+            parts = (thing.href or "").split("/")
+            if len(parts) > 2 and parts[1] == "page" and parts[2] in ENTITY_KINDS:
                 return thing
         return None
+
+    @property
+    def link(self) -> Term | None:
+        """The entity the span links to (None when it is nested in another link)."""
+        return None if self.nested else self.entity
+
+    @property
+    def tag(self) -> str:
+        """``a`` for a mention, ``span`` for a mention inside a mention, ``mark`` for a fact."""
+        if self.entity is None:
+            return "mark"
+        return "span" if self.nested else "a"
 
 
 def release_tokens(build: PublishedBuild, iri: str) -> list[tuple[str, Any]]:
@@ -294,10 +309,8 @@ def _tokens(text: str, marks: list[Mark]) -> list[tuple[str, Any]]:
             tokens.append(("close", stack.pop()))
         if stack and mark.end > stack[-1].end:
             continue  # crosses the enclosing span: leave it out
-        if mark.link and any(m.link for m in stack):
-            mark = Mark(mark.start, mark.end, [t for t in mark.things if t is not mark.link])
-            if not mark.things:
-                continue
+        if mark.entity and any(m.link for m in stack):
+            mark.nested = True
         emit_until(mark.start)
         tokens.append(("open", mark))
         stack.append(mark)

@@ -52,21 +52,50 @@ RESULT_FORMATS = tuple(f for f in FORMATS if f.kind == "results")
 
 
 def choose(accept: MIMEAccept, offered: tuple[Format, ...]) -> Format | None:
-    """The offered format the client likes best, the first offered when it states no preference.
+    """The offered format the client likes best; the first offered when it states no preference.
+
+    A format's main media type is matched with wildcards; its aliases only when the client
+    names them exactly. The most specific range decides a type's quality (RFC 9110 12.5.1),
+    and ties go to the earlier offered format.
 
     >>> from werkzeug.datastructures import MIMEAccept
     >>> choose(MIMEAccept([("text/turtle", 1), ("text/html", 0.5)]), DOCUMENT_FORMATS).key
     'turtle'
-    >>> choose(MIMEAccept([("application/*", 0.5)]), GRAPH_FORMATS).key
+    >>> choose(MIMEAccept([("application/*", 0.5)]), DOCUMENT_FORMATS).key
     'jsonld'
+    >>> choose(MIMEAccept([("text/html", 0), ("*/*", 0.1)]), DOCUMENT_FORMATS).key
+    'turtle'
     >>> choose(MIMEAccept([("image/png", 1)]), DOCUMENT_FORMATS) is None
     True
     """
     if not accept:
         return offered[0]
-    by_type = {t: f for f in offered for t in f.media_types}
-    best = accept.best_match(list(by_type))
-    return by_type[best] if best else None
+    best, best_quality = None, 0.0
+    for fmt in offered:
+        quality = max([quality_of(accept, fmt.media_type, wildcards=True)]
+                      + [quality_of(accept, alias, wildcards=False) for alias in fmt.media_types[1:]])
+        if quality > best_quality:
+            best, best_quality = fmt, quality
+    return best
+
+
+def quality_of(accept: MIMEAccept, media_type: str, wildcards: bool) -> float:
+    """The q-value the client gives ``media_type``: that of the most specific matching range."""
+    kind, _, sub = media_type.partition("/")
+    found: tuple[int, float] | None = None
+    for value, quality in accept:
+        rkind, _, rsub = value.split(";")[0].strip().lower().partition("/")
+        if (rkind, rsub) == (kind, sub):
+            specificity = 2
+        elif wildcards and rkind == kind and rsub == "*":
+            specificity = 1
+        elif wildcards and rkind == "*" and rsub in ("*", ""):
+            specificity = 0
+        else:
+            continue
+        if found is None or specificity > found[0]:
+            found = (specificity, float(quality))
+    return found[1] if found else 0.0
 
 
 def describe(offered: tuple[Format, ...]) -> str:

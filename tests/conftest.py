@@ -99,8 +99,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "KG_DATA_DIR": str(copy_data(root / "data")),
            "KG_BUILD_DIR": str(root / "build"), "KG_BASE_URI": base}
     subprocess.run([*kg_command(), "build"], env=env, check=True, capture_output=True)
+    log = (root / "serve.log").open("wb")
     process = subprocess.Popen([*kg_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(port, process)
         yield base
@@ -110,3 +111,5 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        log.close()

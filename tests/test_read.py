@@ -251,7 +251,7 @@ def test_contact_value_with_no_break_space_keeps_its_span(tmp_path: Path) -> Non
 
 _FREE = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
 _EXTRA = st.sampled_from(["\u00a0", " ", "é", "王", "“", "”", "–", "&", "·", ":"])
-# Contact values: no U+00A0 inside (that case is the xfail test above).
+# Contact values: no U+00A0 inside (that case has its own test above).
 _VALUE = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zs", "Zl", "Zp")) | st.just(
     " "
 )

@@ -16,14 +16,16 @@ def _dumps() -> list[dict[str, Any]]:
 
 
 @bp.get("/")
-def listing() -> Response | str:
+def listing() -> Response:
     """Every dump with its format, size, triple count and SHA-256 (JSON for API clients)."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if best == "application/json":
         response = jsonify(build=get_build().name, dumps=_dumps())
         response.vary.add("Accept")
         return response
-    return render_template("dumps.html", build=get_build(), dumps=_dumps())
+    page = Response(render_template("dumps.html", build=get_build(), dumps=_dumps()), mimetype="text/html")
+    page.vary.add("Accept")
+    return page
 
 
 @bp.get("/<filename>")

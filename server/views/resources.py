@@ -49,7 +49,7 @@ def _alternates(build: PublishedBuild, kind: str, slug: str) -> list[tuple[str, 
 
 def _link_header(links: list[tuple[str, str]], canonical: str) -> str:
     parts = [f'<{href}>; rel="alternate"; type="{media}"' for href, media in links]
-    parts.append(f'<{canonical}>; rel="describedby"')
+    parts.append(f'<{canonical}>; rel="describes"')  # RFC 6892: this document describes the thing
     return ", ".join(parts)
 
 

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from kg.errors import QueryRejected
+from kg.sparql import check
 from kg.queries import examples
 from kg.vocab import PREFIXES, sparql_prologue
 from server.describe import Describer
@@ -46,16 +47,29 @@ def _query_text() -> str | None:
     return values[0] if values else None
 
 
+# names clients use in format= (SPARQLWrapper sends json-ld, rdf+xml, xml, n3 …) -> our keys
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "json-ld": ("jsonld",),
+    "rdf+xml": ("rdfxml",), "rdf": ("rdfxml",), "ttl": ("turtle",), "n3": ("turtle",),
+    "nt": ("ntriples",), "n-triples": ("ntriples",),
+}
+
+
 def _format(offered: tuple[Format, ...]) -> Format:
-    """The format from ``format=`` (browsers) or else from Accept; 406 when none fits."""
-    key = request.values.get("format")
-    if key:
-        fmt = BY_KEY.get(key)
-        if fmt is None or fmt not in offered:
-            raise QueryRejected(
-                f"format={key!r} is not available for this query; use one of "
-                + ", ".join(f.key for f in offered))
-        return fmt
+    """The format named by ``format=`` when it fits the query, else the one Accept prefers.
+
+    ``format=`` may be one of our keys, a common alias or a media type. A value that
+    does not fit the query falls back to Accept, since clients such as SPARQLWrapper
+    send both and mean the same thing by them. 406 when nothing fits.
+    """
+    wanted = request.values.get("format", "").strip().lower()
+    if wanted:
+        candidates = FORMAT_ALIASES.get(wanted, (wanted,))
+        by_type = [f.key for f in offered if wanted in f.media_types]
+        for key in (*candidates, *by_type):
+            fmt = BY_KEY.get(key)
+            if fmt is not None and fmt in offered:
+                return fmt
     fmt = choose(request.accept_mimetypes, offered)
     if fmt is None:
         abort(406, f"this result is available as {describe(offered)}")
@@ -68,8 +82,9 @@ def endpoint() -> Response:
     query = _query_text()
     if query is None or not query.strip():
         return _no_query()
+    shape = check(query)
     build = get_build()
-    result = build.store.run(query)
+    result = build.store.run(query, union=not shape.has_dataset, **_protocol_dataset())
     if isinstance(result, ox.QueryTriples):
         fmt = _format((*GRAPH_FORMATS, HTML))
         if fmt is HTML:
@@ -82,6 +97,21 @@ def endpoint() -> Response:
         return _html(query, result=result)
     assert fmt.results is not None
     return _respond(_results(result, fmt.results), fmt)
+
+
+def _protocol_dataset() -> dict[str, list[str] | None]:
+    """``default-graph-uri`` and ``named-graph-uri``: graphs of this dataset only.
+
+    A graph the dataset does not hold is an empty graph: nothing is ever fetched.
+    """
+    chosen: dict[str, list[str] | None] = {}
+    for param, key in (("default-graph-uri", "default_graphs"), ("named-graph-uri", "named_graphs")):
+        values = request.values.getlist(param)
+        for value in values:
+            if not value.startswith(("http://", "https://", "urn:")) or any(c in value for c in ' <>"{}|^`\\'):
+                raise QueryRejected(f"{param}={value!r} is not an absolute IRI")
+        chosen[key] = values or None
+    return chosen
 
 
 def _results(result: ox.QuerySolutions | ox.QueryBoolean, fmt: ox.QueryResultsFormat) -> bytes:
