@@ -42,7 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Output folder: one sub-folder per build and a 'current' link to the published one."),
     Setting("host", str, "127.0.0.1", "Address `kg serve` listens on."),
     Setting("port", int, 5000, "Port `kg serve` listens on."),
-    Setting("max_rows", int, 10000, "Most rows shown in the HTML result table; a cut is reported."),
+    Setting("query_timeout", float, 30.0,
+            "Seconds a SPARQL query may run; then it is stopped and the client gets an error."),
+    Setting("max_rows", int, 10000,
+            "Most rows (or triples) a SPARQL query returns; a cut is reported. 0: no cap."),
+    Setting("max_concurrent_queries", int, 2,
+            "SPARQL queries run at once, each in a worker process; others wait, then get 503."),
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
@@ -60,7 +65,9 @@ class Settings:
     build_dir: Path = Path("build")
     host: str = "127.0.0.1"
     port: int = 5000
+    query_timeout: float = 30.0
     max_rows: int = 10000
+    max_concurrent_queries: int = 2
     max_body: int = 1_000_000
     keep_builds: int = 3
     log_level: str = "INFO"
@@ -72,8 +79,15 @@ class Settings:
             )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
-        if self.max_rows < 1 or self.max_body < 1 or self.keep_builds < 1:
-            raise ConfigError("KG_MAX_ROWS, KG_MAX_BODY and KG_KEEP_BUILDS must each be at least 1")
+        for name in ("max_body", "keep_builds", "max_concurrent_queries"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
+                                  "expected at least 1")
+        if self.max_rows < 0:
+            raise ConfigError(f"KG_MAX_ROWS has value {self.max_rows!r}; expected 0 (no cap) or more")
+        if self.query_timeout <= 0:
+            raise ConfigError(f"KG_QUERY_TIMEOUT has value {self.query_timeout!r}; "
+                              "expected a number of seconds above 0")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(
                 f"KG_LOG_LEVEL has value {self.log_level!r}; expected DEBUG, INFO, WARNING or ERROR"

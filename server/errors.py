@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import KgError, NoBuild, NotFound, QueryRejected
+from kg.runner import Busy, QueryTimeout
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,12 @@ def _kg_error(err: KgError) -> Response:
         return error_response(err.status, err.code, str(err))
     if isinstance(err, NotFound):
         return error_response(404, err.code, str(err))
-    if isinstance(err, NoBuild):
+    if isinstance(err, NoBuild | QueryTimeout):
         return error_response(503, err.code, str(err))
+    if isinstance(err, Busy):
+        response = error_response(503, err.code, str(err))
+        response.headers["Retry-After"] = "5"
+        return response
     log.exception("unexpected error")
     return error_response(500, err.code, str(err))
 

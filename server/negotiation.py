@@ -8,6 +8,7 @@ result sets. ``choose`` honours q-values and wildcards through werkzeug.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
@@ -25,6 +26,13 @@ class Format:
     @property
     def media_type(self) -> str:
         return self.media_types[0]
+
+    @property
+    def ox_name(self) -> str:
+        """The name of the pyoxigraph format constant (``TURTLE``, ``JSON`` …), for worker jobs."""
+        holder: Any = ox.RdfFormat if self.rdf is not None else ox.QueryResultsFormat
+        value = self.rdf if self.rdf is not None else self.results
+        return next(n for n in dir(holder) if n.isupper() and getattr(holder, n) == value)
 
 
 FORMATS: tuple[Format, ...] = (

@@ -8,6 +8,7 @@ link moves.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import threading
@@ -18,7 +19,9 @@ from typing import Any
 from flask import Flask, current_app
 
 from kg.build import CURRENT, read_manifest
+from kg.config import Settings
 from kg.errors import NoBuild
+from kg.runner import QueryPool
 from kg.store import OxigraphStore
 from kg.uris import Uris
 from kg.vocab import PREFIXES
@@ -77,8 +80,34 @@ def _open(folder: Path) -> PublishedBuild:
     return PublishedBuild(folder, store, manifest, Uris(str(manifest["base_uri"])))
 
 
+class PoolHolder:
+    """The query worker pool of this server process, started on the first SPARQL query."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: QueryPool | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> QueryPool:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = QueryPool(self.settings.max_concurrent_queries,
+                                           self.settings.query_timeout, PREFIXES,
+                                           queue_wait=min(self.settings.query_timeout / 2, 5.0))
+                    atexit.register(self._pool.close)
+        return self._pool
+
+
 def init_app(app: Flask) -> None:
     app.extensions["kg_build"] = BuildHolder(app.config["KG"].build_dir)
+    app.extensions["kg_pool"] = PoolHolder(app.config["KG"])
+
+
+def get_pool() -> QueryPool:
+    """The pool that runs this process's SPARQL endpoint queries."""
+    holder: PoolHolder = current_app.extensions["kg_pool"]
+    return holder.get()
 
 
 def get_build() -> PublishedBuild:

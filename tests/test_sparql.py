@@ -426,15 +426,27 @@ def test_html_results_escape_values_and_query(client) -> None:
     assert soup.find("textarea").get_text() == query
 
 
-def test_html_table_is_cut_at_max_rows(seed_settings) -> None:
-    """With KG_MAX_ROWS=3 the HTML table shows 3 rows and says it was cut; JSON has them all."""
+def test_results_are_cut_at_max_rows_and_say_so(seed_settings) -> None:
+    """With KG_MAX_ROWS=3 every format gets 3 rows and a header saying it was cut;
+    the HTML table says so in words; with no cap (0) all rows come back."""
     app = create_app(seed_settings.replace(max_rows=3))
     client = app.test_client()
     query = "SELECT ?s WHERE { ?s a pf:Evidence }"
     soup = soup_of(run(client, query, accept="text/html"))
     assert len(soup.select("table.results tbody tr")) == 3
     assert "cut at 3" in soup.select_one("section.results").get_text()
-    assert len(bindings(run(client, query))) > 3
+    response = run(client, query)
+    assert len(bindings(response)) == 3
+    assert response.headers["KG-Truncated"] == "true" and response.headers["KG-Rows"] == "3"
+    assert "KG_MAX_ROWS" in response.headers["Warning"]
+    csv_response = run(client, query, accept="text/csv")
+    assert len(csv_response.get_data(as_text=True).strip().splitlines()) == 4
+    construct = run(client, "CONSTRUCT WHERE { ?s a pf:Evidence }", accept="application/n-triples")
+    assert len(construct.get_data(as_text=True).strip().splitlines()) == 3
+    assert construct.headers["KG-Truncated"] == "true"
+    uncapped = create_app(seed_settings.replace(max_rows=0)).test_client()
+    response = run(uncapped, query)
+    assert len(bindings(response)) > 3 and "KG-Truncated" not in response.headers
 
 
 # --- the service description ---------------------------------------------------------

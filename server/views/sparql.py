@@ -1,30 +1,63 @@
 """``/sparql``: the SPARQL 1.1 query endpoint (GET and POST), its HTML form and service description.
 
-The endpoint is read-only: updates are refused with 403. Results come in the
-format asked for by ``format=`` or by ``Accept``; a browser gets an HTML table.
+The endpoint is read-only (updates get 403) and never fetches anything
+(SERVICE is refused). Queries run in worker processes with a time limit and a
+row cap (see :mod:`kg.runner`); the answer streams to the client. The format
+comes from ``format=`` or from ``Accept``; a browser gets an HTML table.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from kg.errors import QueryRejected
-from kg.sparql import check
-from kg.queries import examples
+from kg.queries import examples, load
+from kg.runner import Answer, Job
+from kg.sparql import QueryShape, check
 from kg.vocab import PREFIXES, sparql_prologue
 from server.describe import Describer
-from server.negotiation import BY_KEY, GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, choose, describe
-from server.store import get_build
+from server.negotiation import BY_KEY, FORMATS, GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, choose, describe
+from server.store import PublishedBuild, get_build, get_pool
 
 bp = Blueprint("sparql", __name__)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
+CONSTRUCT_FORMATS = (*GRAPH_FORMATS, *(f for f in FORMATS if f.kind == "dataset"))
+
+# names clients use in format= (SPARQLWrapper sends json-ld, rdf+xml, xml, n3 …) -> our keys
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "json-ld": ("jsonld",),
+    "rdf+xml": ("rdfxml",), "rdf": ("rdfxml",), "ttl": ("turtle",), "n3": ("turtle",),
+    "nt": ("ntriples",), "n-triples": ("ntriples",), "nq": ("nquads",), "n-quads": ("nquads",),
+}
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    """Let browser clients on other origins (YASGUI and the like) use the endpoint."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, KG-Rows, KG-Truncated, Warning"
+    return response
+
+
+@bp.route("/sparql", methods=["OPTIONS"])
+def preflight() -> Response:
+    """CORS preflight: which methods and request headers a cross-origin client may use."""
+    response = Response(status=204)
+    response.headers["Allow"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 def _query_text() -> str | None:
@@ -45,14 +78,6 @@ def _query_text() -> str | None:
     if len(values) > 1:
         raise QueryRejected("give exactly one 'query' parameter, not several")
     return values[0] if values else None
-
-
-# names clients use in format= (SPARQLWrapper sends json-ld, rdf+xml, xml, n3 …) -> our keys
-FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
-    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "json-ld": ("jsonld",),
-    "rdf+xml": ("rdfxml",), "rdf": ("rdfxml",), "ttl": ("turtle",), "n3": ("turtle",),
-    "nt": ("ntriples",), "n-triples": ("ntriples",),
-}
 
 
 def _format(offered: tuple[Format, ...]) -> Format:
@@ -76,6 +101,29 @@ def _format(offered: tuple[Format, ...]) -> Format:
     return fmt
 
 
+def _protocol_dataset() -> dict[str, tuple[str, ...] | None]:
+    """``default-graph-uri`` and ``named-graph-uri``: graphs of this dataset only.
+
+    A graph the dataset does not hold is an empty graph: nothing is ever fetched.
+    """
+    chosen: dict[str, tuple[str, ...] | None] = {}
+    for param, key in (("default-graph-uri", "default_graphs"), ("named-graph-uri", "named_graphs")):
+        values = request.values.getlist(param)
+        for value in values:
+            if not value.startswith(("http://", "https://", "urn:")) or any(
+                    c in value for c in ' <>"{}|^`\\'):
+                raise QueryRejected(f"{param}={value!r} is not an absolute IRI")
+        chosen[key] = tuple(values) or None
+    return chosen
+
+
+def _etag(build: PublishedBuild, query: str, fmt: Format) -> str:
+    """The same query, dataset and format on the same build give the same answer."""
+    parts = [build.name, query, fmt.key, *request.values.getlist("default-graph-uri"), "|",
+             *request.values.getlist("named-graph-uri"), str(current_app.config["KG"].max_rows)]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """Answer a query, or show the form (browsers) or the service description (RDF clients)."""
@@ -83,74 +131,73 @@ def endpoint() -> Response:
     if query is None or not query.strip():
         return _no_query()
     shape = check(query)
+    fmt = _format((*CONSTRUCT_FORMATS, HTML) if shape.returns_graph else (*RESULT_FORMATS, HTML))
     build = get_build()
-    result = build.store.run(query, union=not shape.has_dataset, **_protocol_dataset())
-    if isinstance(result, ox.QueryTriples):
-        fmt = _format((*GRAPH_FORMATS, HTML))
-        if fmt is HTML:
-            return _html(query, triples=list(result))
-        assert fmt.rdf is not None
-        body = ox.serialize(result, format=fmt.rdf, prefixes=PREFIXES)
-        return _respond(body, fmt)
-    fmt = _format((*RESULT_FORMATS, HTML))
     if fmt is HTML:
-        return _html(query, result=result)
-    assert fmt.results is not None
-    return _respond(_results(result, fmt.results), fmt)
+        return _html(build, query, shape)
+    etag = _etag(build, query, fmt)
+    if request.if_none_match.contains(etag):
+        return _not_modified(etag)
+    answer = _run(build, query, shape, fmt.ox_name, current_app.config["KG"].max_rows)
+    return _respond(answer, fmt, etag)
 
 
-def _protocol_dataset() -> dict[str, list[str] | None]:
-    """``default-graph-uri`` and ``named-graph-uri``: graphs of this dataset only.
-
-    A graph the dataset does not hold is an empty graph: nothing is ever fetched.
-    """
-    chosen: dict[str, list[str] | None] = {}
-    for param, key in (("default-graph-uri", "default_graphs"), ("named-graph-uri", "named_graphs")):
-        values = request.values.getlist(param)
-        for value in values:
-            if not value.startswith(("http://", "https://", "urn:")) or any(c in value for c in ' <>"{}|^`\\'):
-                raise QueryRejected(f"{param}={value!r} is not an absolute IRI")
-        chosen[key] = values or None
-    return chosen
+def _run(build: PublishedBuild, query: str, shape: QueryShape, output: str, cap: int) -> Answer:
+    job = Job(store=str(build.folder / "store"), query=query, output=output, max_rows=cap,
+              union=not shape.has_dataset, **_protocol_dataset())
+    return get_pool().run(job)
 
 
-def _results(result: ox.QuerySolutions | ox.QueryBoolean, fmt: ox.QueryResultsFormat) -> bytes:
-    return result.serialize(format=fmt)
-
-
-def _respond(body: bytes, fmt: Format) -> Response:
-    media = fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
-    response = Response(body, content_type=media)
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
     response.vary.add("Accept")
     return response
 
 
-def _html(query: str, result: Any = None, triples: list[ox.Triple] | None = None) -> Response:
+def _respond(answer: Answer, fmt: Format, etag: str) -> Response:
+    media = fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
+    response = Response(answer.chunks, content_type=media, direct_passthrough=True)
+    response.set_etag(etag)
+    response.vary.add("Accept")
+    if answer.rows is not None:
+        response.headers["KG-Rows"] = str(answer.rows)
+    if answer.truncated:
+        response.headers["KG-Truncated"] = "true"
+        response.headers["Warning"] = (
+            f'199 - "result cut at {answer.rows} rows by the endpoint\'s limit (KG_MAX_ROWS)"')
+    return response
+
+
+def _collect(chunks: Iterator[bytes]) -> bytes:
+    return b"".join(chunks)
+
+
+def _html(build: PublishedBuild, query: str, shape: QueryShape) -> Response:
     """The query page with its results as a table, every IRI linked to its page."""
-    build = get_build()
     describer = Describer(build)
     limit = current_app.config["KG"].max_rows
     table: dict[str, Any] = {"columns": [], "rows": [], "boolean": None, "truncated": False}
-    if isinstance(result, ox.QueryBoolean):
-        table["boolean"] = bool(result)
-    elif isinstance(result, ox.QuerySolutions):
-        table["columns"] = [v.value for v in result.variables]
-        for index, solution in enumerate(result):
-            if index >= limit:
-                table["truncated"] = True
-                break
-            table["rows"].append([
-                describer.term(solution[c], {}) if solution[c] is not None else None
-                for c in table["columns"]])
-    elif triples is not None:
+    output = "N_TRIPLES" if shape.returns_graph else "TSV"
+    answer = _run(build, query, shape, output, limit)
+    body = _collect(answer.chunks)
+    table["truncated"] = answer.truncated
+    if answer.kind == "boolean":
+        table["boolean"] = b"true" in body
+    elif answer.kind == "solutions":
+        solutions = ox.parse_query_results(body, ox.QueryResultsFormat.TSV)
+        table["columns"] = [v.value for v in solutions.variables]
+        table["rows"] = [[describer.term(s[c], {}) if s[c] is not None else None
+                          for c in table["columns"]] for s in solutions]
+    else:
         table["columns"] = ["subject", "predicate", "object"]
-        table["truncated"] = len(triples) > limit
         table["rows"] = [[describer.term(t.subject, {}), describer.term(t.predicate, {}),
-                          describer.term(t.object, {})] for t in triples[:limit]]
-    kinds = GRAPH_FORMATS if triples is not None else RESULT_FORMATS
-    body = render_template("sparql.html", query=query, table=table, examples=examples(),
+                          describer.term(t.object, {})]
+                         for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+    kinds = CONSTRUCT_FORMATS if shape.returns_graph else RESULT_FORMATS
+    page = render_template("sparql.html", query=query, table=table, examples=examples(),
                            download_formats=kinds, limit=limit)
-    response = Response(body, mimetype="text/html")
+    response = Response(page, mimetype="text/html")
     response.vary.add("Accept")
     return response
 
@@ -164,26 +211,52 @@ def _no_query() -> Response:
         response = Response(body, mimetype="text/html")
     else:
         assert fmt.rdf is not None
-        response = Response(ox.serialize(_service_description(), format=fmt.rdf,
-                                         prefixes={"sd": SD, **PREFIXES}), mimetype=fmt.media_type)
+        prefixes = {"sd": SD, "void": VOID, **PREFIXES}
+        response = Response(ox.serialize(_service_description(get_build()), format=fmt.rdf,
+                                         prefixes=prefixes), mimetype=fmt.media_type)
     response.vary.add("Accept")
     return response
 
 
-def _service_description() -> list[ox.Triple]:
-    """A SPARQL 1.1 Service Description of this endpoint."""
-    endpoint = ox.NamedNode(request.base_url)
-    service = ox.BlankNode()
+def _service_description(build: PublishedBuild) -> list[ox.Triple]:
+    """A SPARQL 1.1 Service Description of this endpoint, with VoID counts of its dataset."""
     sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    void = lambda name: ox.NamedNode(VOID + name)  # noqa: E731
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     triples = [
-        ox.Triple(service, rdf_type, sd("Service")),
-        ox.Triple(service, sd("endpoint"), endpoint),
+        ox.Triple(service, a, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(request.base_url)),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, a, sd("Graph")),
+        ox.Triple(default, void("triples"), _integer(int(build.manifest["triples"]))),
     ]
-    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        assert fmt.results is not None or fmt.rdf is not None
+    for fmt in (*RESULT_FORMATS, *CONSTRUCT_FORMATS):
         iri = (fmt.results or fmt.rdf).iri  # type: ignore[union-attr]
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(iri)))
-    return triples
+    for graph, count in _graph_sizes(build):
+        named, description = ox.BlankNode(), ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, a, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), ox.NamedNode(graph)),
+            ox.Triple(named, sd("graph"), description),
+            ox.Triple(description, a, sd("Graph")),
+            ox.Triple(description, void("triples"), _integer(count)),
+        ]
+    return [t for t in triples if t is not None]
+
+
+def _graph_sizes(build: PublishedBuild) -> list[tuple[str, int]]:
+    if "graph_sizes" not in build.cache:
+        rows = build.store.select(load("graph_sizes"))
+        build.cache["graph_sizes"] = [(r["g"].value, int(r["n"].value)) for r in rows]
+    return build.cache["graph_sizes"]  # type: ignore[no-any-return]
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))

@@ -1,0 +1,279 @@
+"""Runs untrusted SPARQL queries in worker processes, so that none can harm the server.
+
+Oxigraph cannot interrupt a query once started, so each query runs in a worker
+process of a small pool. The server waits for the answer at most
+``KG_QUERY_TIMEOUT`` seconds; a worker that runs out of time is killed and
+replaced, and the client gets an error. Only ``KG_MAX_CONCURRENT_QUERIES``
+queries run at once; entity pages and the rest of the site never wait for them.
+
+Answers come back in chunks, so a large result need not fit in memory. With a
+row cap (``KG_MAX_ROWS``) the worker first takes at most cap + 1 rows (or
+triples), so the reply can say whether it cut; serialization is Oxigraph's own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import multiprocessing.connection
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import KgError, QueryRejected
+from kg.store import OxigraphStore
+
+log = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+_SPAWN = multiprocessing.get_context("spawn")  # never fork a process that holds a RocksDB handle
+
+
+class QueryTimeout(KgError):
+    """The query ran out of its time and was stopped."""
+
+    exit_code = 2
+    code = "query_timeout"
+
+
+class Busy(KgError):
+    """Every query worker is taken; the client should retry later."""
+
+    exit_code = 2
+    code = "busy"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run: the text, the dataset to run it on, the output format and the cap."""
+
+    store: str
+    query: str
+    output: str  # a QueryResultsFormat or RdfFormat name, e.g. "JSON" or "TURTLE"
+    max_rows: int  # 0: no cap
+    union: bool = True
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+@dataclass
+class Answer:
+    """The head of a reply (kind, how many rows, whether cut) and an iterator over its bytes."""
+
+    kind: str  # "solutions" | "boolean" | "graph"
+    rows: int | None
+    truncated: bool
+    chunks: Iterator[bytes] = field(repr=False)
+
+
+# -- the worker side ------------------------------------------------------------------
+
+class _Pipe:
+    """A binary file-like object that sends what is written in chunks through a connection."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """Rows as SPARQL TSV (terms in N-Triples syntax), so Oxigraph can re-serialize them."""
+    lines = ["\t".join("?" + v for v in variables)]
+    for row in rows:
+        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
+    result = store.run(job.query, default_graphs=list(job.default_graphs or []) or None,
+                       named_graphs=list(job.named_graphs or []) or None, union=job.union)
+    conn = pipe.conn
+    if isinstance(result, ox.QueryBoolean):
+        conn.send(("head", "boolean", None, False))
+        result.serialize(pipe, getattr(ox.QueryResultsFormat, job.output))
+    elif isinstance(result, ox.QuerySolutions):
+        fmt = getattr(ox.QueryResultsFormat, job.output)
+        if job.max_rows <= 0:
+            conn.send(("head", "solutions", None, False))
+            result.serialize(pipe, fmt)
+        else:
+            variables = [v.value for v in result.variables]
+            rows = list(itertools.islice(result, job.max_rows + 1))
+            cut = len(rows) > job.max_rows
+            rows = rows[: job.max_rows]
+            conn.send(("head", "solutions", len(rows), cut))
+            ox.parse_query_results(_tsv(variables, rows), ox.QueryResultsFormat.TSV).serialize(pipe, fmt)
+    else:
+        fmt = getattr(ox.RdfFormat, job.output)
+        triples: Any = result
+        rows_sent: int | None = None
+        cut = False
+        if job.max_rows > 0:
+            triples = list(itertools.islice(result, job.max_rows + 1))
+            cut = len(triples) > job.max_rows
+            triples = triples[: job.max_rows]
+            rows_sent = len(triples)
+        if fmt.supports_datasets:
+            triples = (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        conn.send(("head", "graph", rows_sent, cut))
+        ox.serialize(triples, pipe, fmt, prefixes=store.prefixes)
+    pipe.flush()
+    conn.send(("end",))
+
+
+def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str, str]) -> None:
+    """A worker's loop: open the store a job names (once), run the job, stream the answer."""
+    stores: dict[str, OxigraphStore] = {}
+    while True:
+        try:
+            job: Job | None = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            if job.store not in stores:
+                stores.clear()
+                stores[job.store] = OxigraphStore.open_read_only(Path(job.store), prefixes)
+            _answer(stores[job.store], job, _Pipe(conn))
+        except QueryRejected as err:
+            conn.send(("error", err.status, err.code, str(err)))
+        except (SyntaxError, ValueError, RuntimeError) as err:
+            conn.send(("error", 400, "query_failed", f"the query failed: {err}"))
+        except Exception as err:  # the worker must outlive any one query  # noqa: BLE001
+            log.exception("query worker error")
+            conn.send(("error", 500, "internal", f"the query could not be answered: {err}"))
+
+
+# -- the server side ------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(target=worker_main, args=(child, prefixes), daemon=True,
+                                      name="kg-query-worker")
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A bounded set of worker processes; ``run`` gives a query at most ``timeout`` seconds."""
+
+    def __init__(self, size: int, timeout: float, prefixes: dict[str, str],
+                 queue_wait: float = 5.0) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self.prefixes = prefixes
+        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
+        for _ in range(size):
+            self._idle.put(None)  # a free slot; the worker is started when first needed
+        self._closed = False
+        self._lock = threading.Lock()
+        self._all: set[_Worker] = set()
+
+    def _take(self) -> _Worker:
+        try:
+            worker = self._idle.get(timeout=self.queue_wait)
+        except queue.Empty:
+            raise Busy(f"all {self.size} query workers are busy; retry in a few seconds") from None
+        if worker is None or not worker.process.is_alive():
+            worker = _Worker(self.prefixes)
+            with self._lock:
+                self._all.add(worker)
+        return worker
+
+    def _give_back(self, worker: _Worker | None) -> None:
+        self._idle.put(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+        self._give_back(None)  # the slot is free again; a fresh worker starts on demand
+
+    def run(self, job: Job) -> Answer:
+        """Send the job to a worker; return the head of the answer, or raise what went wrong."""
+        worker = self._take()
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker.conn.send(job)
+            message = self._receive(worker, deadline)
+        except BaseException:
+            self._discard(worker)
+            raise
+        if message[0] == "error":
+            self._give_back(worker)
+            _, status, code, text = message
+            raise QueryRejected(text, status=status, code=code)
+        _, kind, rows, truncated = message
+        return Answer(kind, rows, truncated, self._chunks(worker, deadline))
+
+    def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not worker.conn.poll(remaining):
+            raise QueryTimeout(
+                f"the query ran longer than the limit of {self.timeout:g} s (KG_QUERY_TIMEOUT) "
+                "and was stopped")
+        try:
+            message: tuple[Any, ...] = worker.conn.recv()
+        except EOFError:
+            raise QueryRejected("the query worker died while running the query", status=500,
+                                code="worker_died") from None
+        return message
+
+    def _chunks(self, worker: _Worker, deadline: float) -> Iterator[bytes]:
+        """The body, chunk by chunk; a worker that runs out of time mid-answer is killed."""
+        finished = False
+        try:
+            while True:
+                message = self._receive(worker, deadline)
+                if message[0] == "end":
+                    finished = True
+                    return
+                if message[0] == "error":
+                    log.warning("query failed while streaming: %s", message[3])
+                    finished = True  # the worker itself is healthy
+                    return
+                yield message[1]
+        except QueryTimeout:
+            log.warning("query stopped after %s s while its answer was being sent", self.timeout)
+        finally:
+            if finished:
+                self._give_back(worker)
+            else:
+                self._discard(worker)  # stopped early (timeout, or the client went away)
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+            worker.kill()
