@@ -1,0 +1,219 @@
+"""SPARQL benchmark: a fixed query mix through the endpoint, side by side with plain rdflib.
+
+For each graph (the seed build, and a generated graph of about 1M triples) it
+starts `kg serve` on a published build, sends every query of the mix over HTTP
+from this separate process, and prints per query the median and p99 latency,
+then the requests per second of the whole mix with concurrent clients. The same
+queries then run on rdflib's in-memory Dataset (default graph = union, as on our
+endpoint), in this process and without HTTP, as the baseline.
+
+    .venv/bin/python bench/sparql.py [--releases 7800] [--runs 30] [--rdflib-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.generate import quads  # noqa: E402
+from kg.build import build, switch_current  # noqa: E402
+from kg.config import Settings  # noqa: E402
+from kg.vocab import sparql_prologue  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MIX = {
+    "releases by date": "SELECT ?r ?h ?d WHERE { ?r a pf:PressRelease ; pf:headline ?h ; "
+                        "pf:datePublished ?d } ORDER BY DESC(?d) LIMIT 100",
+    "posts with names": "SELECT ?name ?title ?org WHERE { ?post a pf:Post ; pf:heldBy ?p ; "
+                        "pf:postTitle ?title ; pf:postIn ?o . ?p rdfs:label ?name . "
+                        "?o rdfs:label ?org } LIMIT 100",
+    "top claims": "SELECT ?c ?v ?counts WHERE { ?c a pf:QuantitativeClaim ; pf:value ?v ; "
+                  "pf:counts ?counts } ORDER BY DESC(?v) LIMIT 20",
+    "orgs by mentions": "SELECT ?o (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r pf:mentions ?o . "
+                        "?o a pf:Organization } GROUP BY ?o ORDER BY DESC(?n) LIMIT 10",
+    "one entity": "CONSTRUCT { ?s ?p ?o } WHERE { ?s rdfs:label \"Wang Ping\" ; ?p ?o }",
+    "count by class": "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(build_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    kg = Path(sys.executable).parent / "kg"
+    env = {**os.environ, "KG_BUILD_DIR": str(build_dir), "KG_MAX_ROWS": "100000",
+           "KG_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([str(kg), "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("kg serve did not start")
+
+
+def ask(conn: http.client.HTTPConnection, query: str) -> None:
+    accept = "text/turtle" if query.lstrip().upper().startswith("CONSTRUCT") else \
+        "application/sparql-results+json"
+    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                 headers={"Accept": accept})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{response.status}: {body[:200]!r}")
+
+
+def endpoint_figures(port: int, runs: int) -> dict[str, list[float]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    timings: dict[str, list[float]] = {}
+    for name, query in MIX.items():
+        ask(conn, query)  # warm-up (worker start, caches)
+        timings[name] = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            ask(conn, query)
+            timings[name].append(time.perf_counter() - start)
+    conn.close()
+    return timings
+
+
+def throughput(port: int, clients: int, seconds: float) -> float:
+    """Requests per second of the mix, round-robin, from ``clients`` concurrent connections."""
+    done = [0] * clients
+    stop = time.monotonic() + seconds
+    queries = list(MIX.values())
+
+    def client(slot: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        index = slot
+        while time.monotonic() < stop:
+            ask(conn, queries[index % len(queries)])
+            index += 1
+            done[slot] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.monotonic() - started)
+
+
+def rdflib_figures(nquads: Path, runs: int) -> tuple[dict[str, list[float]], float]:
+    started = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(nquads, format="nquads")
+    load = time.perf_counter() - started
+    timings: dict[str, list[float]] = {}
+    for name, query in MIX.items():
+        text = sparql_prologue() + query
+        timings[name] = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = dataset.query(text)
+            list(result)
+            timings[name].append(time.perf_counter() - start)
+    return timings, load
+
+
+def report(title: str, ours: dict[str, list[float]], base: dict[str, list[float]]) -> None:
+    print(f"\n## {title}\n")
+    print(f"{'query':<20} {'endpoint p50':>13} {'p99':>9} {'rdflib p50':>11} {'ratio':>8}")
+    ratios = []
+    for name in MIX:
+        p50, p99 = statistics.median(ours[name]) * 1000, percentile(ours[name], 0.99) * 1000
+        r50 = statistics.median(base[name]) * 1000
+        ratios.append(r50 / p50)
+        print(f"{name:<20} {p50:>10.2f} ms {p99:>6.2f} ms {r50:>8.1f} ms {r50 / p50:>7.1f}x")
+    geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    print(f"{'geometric mean':<20} {'':>13} {'':>9} {'':>11} {geo:>7.1f}x")
+
+
+def dump_nquads(build_dir: Path, target: Path) -> None:
+    store = ox.Store.read_only(str((build_dir / "current").resolve() / "store"))
+    store.dump(str(target), ox.RdfFormat.N_QUADS)
+
+
+def generated_build(folder: Path, releases: int) -> Path:
+    """A published build of a generated corpus, loaded straight into a store (no SHACL)."""
+    build_dir = folder / "build"
+    stamp = build_dir / "20260101T000000000000Z-genera"
+    (stamp / "store").mkdir(parents=True)
+    store = ox.Store(str(stamp / "store"))
+    store.bulk_extend(quads(releases))
+    store.flush()
+    triples = len(store)
+    del store
+    manifest = {"build": stamp.name, "built_at": dt.datetime.now(dt.UTC).isoformat(),
+                "base_uri": "http://127.0.0.1:5000/", "releases": [], "skipped": [],
+                "triples": triples, "quads": triples, "dumps": []}
+    (stamp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    switch_current(build_dir, stamp)
+    return build_dir
+
+
+def run_case(title: str, build_dir: Path, args: argparse.Namespace, tmp: Path) -> None:
+    nquads = tmp / f"{title[:4]}.nq"
+    dump_nquads(build_dir, nquads)
+    process, port = serve(build_dir)
+    try:
+        ours = endpoint_figures(port, args.runs)
+        rate = throughput(port, args.clients, args.seconds)
+    finally:
+        process.terminate()
+        process.wait()
+    base, load = rdflib_figures(nquads, args.rdflib_runs)
+    triples = sum(1 for _ in nquads.open("rb"))
+    report(f"{title}: {triples:,} quads", ours, base)
+    print(f"\nmix throughput, {args.clients} clients: {rate:.0f} requests/s "
+          f"(rdflib load of the same data: {load:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=int, default=7800, help="generated releases (~1M triples)")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rdflib-runs", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        seed = Settings(data_dir=ROOT / "data", build_dir=tmp / "seed-build")
+        build(seed)
+        run_case("seed graph", seed.build_dir, args, tmp)
+        run_case("generated graph", generated_build(tmp / "gen", args.releases), args, tmp)
+
+
+if __name__ == "__main__":
+    main()
