@@ -24,7 +24,8 @@ from kg.model import ContactPoint, Facts, Post, Quantity, Quote, Release, Span
 from kg.store import quads_of
 from kg.uris import Uris
 
-FIRST = "Ana Ben Chen Dara Eli Fatima Gus Hana Ivan Jae Kofi Lena Mateo Nia Omar Priya Quinn Ravi Sara Tomas".split()
+FIRST = ("Ana Ben Chen Dara Eli Fatima Gus Hana Ivan Jae Kofi Lena Mateo Nia Omar Priya Quinn Ravi "
+         "Sara Tomas").split()
 LAST = "Ali Brown Costa Diaz Evans Fischer Garcia Haddad Ito Jensen Kim Lopez Mehta Novak Okafor Park".split()
 WORDS = "Acme Blue Cedar Delta Ember Falcon Granite Harbor Iris Juniper Keystone Lumen Meridian Nova".split()
 KINDS = "Robotics Energy Health Capital Foods Logistics Labs Media Systems Partners".split()
@@ -95,18 +96,22 @@ def release_facts(rng: random.Random, index: int, orgs: list[str], people: list[
     phone_span = t.add(f"+1 512 555 {index % 10000:04d}")
     t.add("\n")
     text = t.text
-    release = Release(id=f"{index:07d}_gen", path=f"{index:07d}_gen.txt", text=text,
-                      headline=headline.text, headline_span=Span(headline.start, headline.end, headline.text, "headline"),
-                      published=date, published_span=date_span,
-                      body=text[body_start:post_span.end + 1],
-                      body_span=Span(body_start, post_span.end + 1, text[body_start:post_span.end + 1], "body"))
-    release.contact = ContactPoint(span=Span(company_span.start, phone_span.end, text[company_span.start:phone_span.end]),
-                                   company=(org, company_span), phone=(f"+1512555{index % 10000:04d}", phone_span))
+    body_end = post_span.end + 1
+    release = Release(
+        id=f"{index:07d}_gen", path=f"{index:07d}_gen.txt", text=text, headline=headline.text,
+        headline_span=Span(headline.start, headline.end, headline.text, "headline"),
+        published=date, published_span=date_span, body=text[body_start:body_end],
+        body_span=Span(body_start, body_end, text[body_start:body_end], "body"))
+    block = Span(company_span.start, phone_span.end, text[company_span.start:phone_span.end])
+    release.contact = ContactPoint(span=block, company=(org, company_span),
+                                   phone=(f"+1512555{index % 10000:04d}", phone_span))
     facts = Facts(release=release, about=[org])
     for kind, name, span in (("organization", org, org_span), ("organization", other, other_span),
                              ("place", place, place_span), ("person", person, post_span)):
         entity = facts.entity(kind, name)
-        entity.spans.append(span if kind != "person" else Span(post_span.start, post_span.start + len(person), person))
+        if kind == "person":
+            span = Span(post_span.start, post_span.start + len(person), person)
+        entity.spans.append(span)
     facts.entity("organization", org).spans.append(company_span)
     facts.posts.append(Post(person, title, org, post_span))
     facts.quotes.append(Quote(quote_span.text, person, "person", quote_span))

@@ -7,7 +7,6 @@ report it). Every option also reads its ``KG_*`` variable; a flag wins.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -155,7 +154,9 @@ def render(result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean, fmt: s
     """Query results as text in the requested format."""
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
-        return json.dumps({"head": {}, "boolean": value}) + "\n" if fmt == "json" else f"{str(value).lower()}\n"
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": value}) + "\n"
+        return f"{str(value).lower()}\n"
     if isinstance(result, ox.QueryTriples):
         rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.TURTLE
         if fmt == "csv":

@@ -38,7 +38,8 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("html", ("text/html", "application/xhtml+xml"), "html", "html"),
     Format("turtle", ("text/turtle",), "ttl", "graph", rdf=ox.RdfFormat.TURTLE),
-    Format("jsonld", ("application/ld+json", "application/json"), "jsonld", "graph", rdf=ox.RdfFormat.JSON_LD),
+    Format("jsonld", ("application/ld+json", "application/json"), "jsonld", "graph",
+           rdf=ox.RdfFormat.JSON_LD),
     Format("ntriples", ("application/n-triples", "text/plain"), "nt", "graph",
            rdf=ox.RdfFormat.N_TRIPLES),
     Format("rdfxml", ("application/rdf+xml",), "rdf", "graph", rdf=ox.RdfFormat.RDF_XML),

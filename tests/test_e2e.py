@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import csv
-import gc
 import http.client
 import io
 import json
-import subprocess
-import threading
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit

@@ -16,7 +16,14 @@ from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
 from server.describe import Describer, document, exists, release_tokens
-from server.negotiation import BY_EXTENSION, DOCUMENT_FORMATS, GRAPH_FORMATS, Format, choose, describe
+from server.negotiation import (
+    BY_EXTENSION,
+    DOCUMENT_FORMATS,
+    GRAPH_FORMATS,
+    Format,
+    choose,
+    describe,
+)
 from server.store import PublishedBuild, get_build
 
 bp = Blueprint("resources", __name__)

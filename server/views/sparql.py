@@ -21,7 +21,16 @@ from kg.runner import Answer, Job
 from kg.sparql import QueryShape, check
 from kg.vocab import PREFIXES, sparql_prologue
 from server.describe import Describer
-from server.negotiation import BY_KEY, FORMATS, GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, choose, describe
+from server.negotiation import (
+    BY_KEY,
+    FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    RESULT_FORMATS,
+    Format,
+    choose,
+    describe,
+)
 from server.store import PublishedBuild, get_build, get_pool
 
 bp = Blueprint("sparql", __name__)
