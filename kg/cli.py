@@ -197,24 +197,27 @@ def _cell(term: object) -> str:
 @main.command()
 @click.option("--host", envvar="KG_HOST", show_envvar=True, help="Address to listen on.")
 @click.option("--port", type=int, envvar="KG_PORT", show_envvar=True, help="Port to listen on.")
+@click.option("--workers", type=int, envvar="KG_WORKERS", show_envvar=True,
+              help="Worker processes (gunicorn).")
+@click.option("--threads", type=int, envvar="KG_THREADS", show_envvar=True,
+              help="Threads per worker process.")
 @build_dir_option
 @base_uri_option
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, build_dir: Path | None,
-          base_uri: str | None) -> None:
-    """Serve the published build: SPARQL endpoint, entity pages and dumps."""
-    settings = _settings(ctx, host=host, port=port, build_dir=build_dir, base_uri=base_uri)
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None,
+          threads: int | None, build_dir: Path | None, base_uri: str | None) -> None:
+    """Serve the published build: SPARQL endpoint, entity pages and dumps (gunicorn)."""
+    settings = _settings(ctx, host=host, port=port, workers=workers, threads=threads,
+                         build_dir=build_dir, base_uri=base_uri)
 
     def action() -> int:
-        from werkzeug.serving import run_simple
-
         from kg.build import current_build
-        from server import create_app
+        from server.serve import run
 
         current_build(settings.build_dir)  # fail early, with a sentence, when nothing is built
-        app = create_app(settings)
-        click.echo(f"Serving {settings.build_dir / 'current'} at http://{settings.host}:{settings.port}/")
-        run_simple(settings.host, settings.port, app, threaded=True)
+        click.echo(f"Serving {settings.build_dir / 'current'} at http://{settings.host}:{settings.port}/ "
+                   f"with {settings.workers} worker(s) of {settings.threads} thread(s)")
+        run(settings)
         return 0
 
     _run(action)

@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Output folder: one sub-folder per build and a 'current' link to the published one."),
     Setting("host", str, "127.0.0.1", "Address `kg serve` listens on."),
     Setting("port", int, 5000, "Port `kg serve` listens on."),
+    Setting("workers", int, 1, "Worker processes of `kg serve` (gunicorn); each shares the store."),
+    Setting("threads", int, 8, "Threads per worker process of `kg serve`."),
     Setting("query_timeout", float, 30.0,
             "Seconds a SPARQL query may run; then it is stopped and the client gets an error."),
     Setting("max_rows", int, 10000,
@@ -65,6 +67,8 @@ class Settings:
     build_dir: Path = Path("build")
     host: str = "127.0.0.1"
     port: int = 5000
+    workers: int = 1
+    threads: int = 8
     query_timeout: float = 30.0
     max_rows: int = 10000
     max_concurrent_queries: int = 2
@@ -79,7 +83,7 @@ class Settings:
             )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
-        for name in ("max_body", "keep_builds", "max_concurrent_queries"):
+        for name in ("max_body", "keep_builds", "max_concurrent_queries", "workers", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
                                   "expected at least 1")
