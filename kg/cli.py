@@ -195,6 +195,50 @@ def _cell(term: object) -> str:
 
 
 @main.command()
+@build_dir_option
+@click.option("--query-url", envvar="KG_SPARQL_QUERY_URL", show_envvar=True,
+              help="Query endpoint of the remote store.")
+@click.option("--update-url", envvar="KG_SPARQL_UPDATE_URL", show_envvar=True,
+              help="Update endpoint of the remote store.")
+@click.option("--user", envvar="KG_SPARQL_USER", show_envvar=True, help="User (digest auth).")
+@click.option("--batch-triples", type=int, default=50_000, show_default=True,
+              help="About how many triples go in one update request.")
+@click.pass_context
+def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
+            update_url: str | None, user: str | None, batch_triples: int) -> None:
+    """Load the published build into a remote SPARQL store, release graph by release graph.
+
+    The password comes from KG_SPARQL_PASSWORD. Each release graph is replaced in one
+    update; running it again after a failure resumes where it stopped.
+    """
+    settings = _settings(ctx, build_dir=build_dir, sparql_query_url=query_url,
+                         sparql_update_url=update_url, sparql_user=user)
+
+    def action() -> int:
+        from kg.build import current_build, read_manifest
+        from kg.errors import ConfigError
+        from kg.publish import publish as run_publish
+        from kg.remote import Endpoint, RemoteStore
+
+        if not settings.sparql_query_url or not settings.sparql_update_url:
+            raise ConfigError("kg publish needs KG_SPARQL_QUERY_URL and KG_SPARQL_UPDATE_URL "
+                              "(or --query-url and --update-url)")
+        endpoint = Endpoint(settings.sparql_query_url, settings.sparql_update_url,
+                            settings.sparql_user or None, settings.sparql_password or None,
+                            timeout=max(settings.query_timeout, 300))
+        total = int(read_manifest(current_build(settings.build_dir))["quads"])
+        with click.progressbar(length=total, label="Publishing", file=sys.stderr) as bar:
+            result = run_publish(settings.build_dir, RemoteStore(endpoint), batch_triples,
+                                 progress=bar.update)
+        click.echo(f"Published build {result.build} to {settings.sparql_update_url}: "
+                   f"{len(result.loaded)} graph(s) loaded ({result.triples} triples), "
+                   f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped")
+        return 0
+
+    _run(action)
+
+
+@main.command()
 @click.option("--host", envvar="KG_HOST", show_envvar=True, help="Address to listen on.")
 @click.option("--port", type=int, envvar="KG_PORT", show_envvar=True, help="Port to listen on.")
 @click.option("--workers", type=int, envvar="KG_WORKERS", show_envvar=True,

@@ -53,6 +53,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("sparql_query_url", str, "", "Query endpoint of a remote SPARQL store (`kg publish`)."),
+    Setting("sparql_update_url", str, "", "Update endpoint of the remote SPARQL store (`kg publish`)."),
+    Setting("sparql_user", str, "", "User for the remote store (HTTP digest authentication)."),
+    Setting("sparql_password", str, "", "Password for the remote store; give it in the environment."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -75,6 +79,10 @@ class Settings:
     max_body: int = 1_000_000
     keep_builds: int = 3
     log_level: str = "INFO"
+    sparql_query_url: str = ""
+    sparql_update_url: str = ""
+    sparql_user: str = ""
+    sparql_password: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_uri.startswith(("http://", "https://")) or not self.base_uri.endswith("/"):

@@ -91,6 +91,18 @@ def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0)
 
 
 @pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Virtuoso on 127.0.0.1 for the session (skipped where the package is absent;
+    .ci/run installs it, so CI always runs these tests)."""
+    from tests.virtuoso import BINARY, running_virtuoso
+
+    if BINARY is None:
+        pytest.skip("virtuoso-opensource is not installed (apt-get install virtuoso-opensource)")
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso"), free_port(), free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kg build` then `kg serve` as real processes on a free 127.0.0.1 port; yields the base URL."""
     root = tmp_path_factory.mktemp("live")

@@ -1,0 +1,171 @@
+"""A remote SPARQL 1.1 store (Virtuoso, Fuseki, Oxigraph server, GraphDB …), spoken to by the standards.
+
+Queries go out with SPARQLWrapper under the SPARQL 1.1 Protocol; loading uses
+SPARQL 1.1 Update. Answers come back as pyoxigraph terms, the same as from the
+embedded store, so code above the store cannot tell which one answers.
+Values are bound the same way as for the embedded store: never formatted into
+the query text, but placed with a VALUES clause built from terms' N-Triples form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from kg.errors import KgError, QueryRejected
+from kg.sparql import blank_out, check
+from kg.store import Row, Term
+
+
+class RemoteStoreError(KgError):
+    """The remote store could not be reached or refused a request."""
+
+    exit_code = 2
+    code = "remote_store"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the remote store answers, and with which credentials (from the environment)."""
+
+    query_url: str
+    update_url: str | None = None
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+
+def values_clause(bindings: Mapping[str, Term]) -> str:
+    """A VALUES clause binding each variable to its term, terms written in N-Triples syntax.
+
+    pyoxigraph terms print themselves in N-Triples syntax with every character escaped,
+    so a value can never escape its term.
+
+    >>> values_clause({"this": ox.NamedNode("http://x.org/a")})
+    'VALUES (?this) { (<http://x.org/a>) }'
+    """
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}"
+
+
+def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """The query with its values bound by a VALUES clause opening its WHERE group.
+
+    Inside the group rather than after the query, since some stores (Virtuoso) accept a
+    trailing VALUES only on SELECT. Meant for our own named queries (``kg/queries``).
+
+    >>> bind("CONSTRUCT { ?this ?p ?o } WHERE { ?this ?p ?o }", {"this": ox.NamedNode("http://a/")})
+    'CONSTRUCT { ?this ?p ?o } WHERE { VALUES (?this) { (<http://a/>) } ?this ?p ?o }'
+    >>> bind("ASK { ?this ?p ?o }", {"this": ox.NamedNode("http://a/")})
+    'ASK { VALUES (?this) { (<http://a/>) } ?this ?p ?o }'
+    """
+    if not bindings:
+        return query
+    code = blank_out(query)
+    where = re.search(r"(?<![\w?$:])WHERE(?![\w:])", code, re.IGNORECASE)
+    brace = code.index("{", where.end() if where else 0)
+    return f"{query[:brace + 1]} {values_clause(bindings)}{query[brace + 1:]}"
+
+
+def _safe_blank_nodes(body: bytes) -> bytes:
+    """SPARQL JSON results with blank-node labels made valid (Virtuoso sends 'nodeID://b1').
+
+    >>> _safe_blank_nodes(b'{"head":{"vars":["o"]},"results":{"bindings":[{"o":{"type":"bnode","value":"nodeID://b1"}}]}}')
+    b'{"head": {"vars": ["o"]}, "results": {"bindings": [{"o": {"type": "bnode", "value": "bd4c5fcb32af942c3"}}]}}'
+    """
+    if b'"bnode"' not in body:
+        return body
+    document = json.loads(body)
+    for binding in document.get("results", {}).get("bindings", []):
+        for value in binding.values():
+            if value.get("type") == "bnode":
+                value["value"] = "b" + hashlib.sha1(value["value"].encode("utf-8")).hexdigest()[:16]
+    return json.dumps(document).encode("utf-8")
+
+
+def _short(err: Exception, limit: int = 400) -> str:
+    """An error in a sentence, not the whole request echoed back by the store."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+class RemoteStore:
+    """The Store protocol over HTTP to a SPARQL 1.1 endpoint."""
+
+    def __init__(self, endpoint: Endpoint, prefixes: Mapping[str, str] | None = None) -> None:
+        self.endpoint = endpoint
+        self.prefixes = dict(prefixes or {})
+
+    def _prologue(self) -> str:
+        return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items())
+
+    def _wrapper(self, url: str) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(url)
+        wrapper.setTimeout(int(self.endpoint.timeout))
+        if self.endpoint.user:
+            wrapper.setHTTPAuth(DIGEST)
+            wrapper.setCredentials(self.endpoint.user, self.endpoint.password or "")
+        return wrapper
+
+    def _ask_remote(self, query: str, return_format: str) -> bytes:
+        wrapper = self._wrapper(self.endpoint.query_url)
+        wrapper.setQuery(self._prologue() + query)
+        wrapper.setMethod(POST)
+        wrapper.setReturnFormat(return_format)
+        try:
+            return bytes(wrapper.query().response.read())
+        except QueryBadFormed as err:
+            raise QueryRejected(f"the remote store refused the query: {_short(err)}") from None
+        except (SPARQLWrapperException, OSError) as err:
+            raise RemoteStoreError(f"{self.endpoint.query_url}: {_short(err)}") from None
+
+    def run(self, query: str, bindings: Mapping[str, Term] | None = None
+            ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple]:
+        text = bind(query, bindings)
+        if check(text).returns_graph:
+            body = self._ask_remote(text, TURTLE)
+            return [ox.Triple(q.subject, q.predicate, q.object)
+                    for q in ox.parse(body, ox.RdfFormat.TURTLE)]
+        body = _safe_blank_nodes(self._ask_remote(text, JSON))
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryRejected("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self.run(query, bindings)
+        if not isinstance(result, list):
+            raise QueryRejected("expected a CONSTRUCT or DESCRIBE query")
+        return result
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryRejected("expected an ASK query")
+        return bool(result)
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update on the store's update endpoint (loading only)."""
+        if not self.endpoint.update_url:
+            raise RemoteStoreError("no update endpoint: set KG_SPARQL_UPDATE_URL")
+        wrapper = self._wrapper(self.endpoint.update_url)
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(POSTDIRECTLY)
+        wrapper.setQuery(update)
+        try:
+            wrapper.query().response.read()
+        except (SPARQLWrapperException, OSError) as err:
+            raise RemoteStoreError(
+                f"{self.endpoint.update_url}: update failed: {_short(err)}") from None
