@@ -68,7 +68,7 @@ def serve(build_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     kg = Path(sys.executable).parent / "kg"
     env = {**os.environ, "KG_BUILD_DIR": str(build_dir), "KG_MAX_ROWS": "100000",
-           "KG_LOG_LEVEL": "WARNING"}
+           "KG_LOG_LEVEL": "WARNING", "KG_MAX_CONCURRENT_QUERIES": str(CLIENTS)}
     process = subprocess.Popen([str(kg), "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
@@ -78,6 +78,9 @@ def serve(build_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("kg serve did not start")
+
+
+CLIENTS = 4
 
 
 def ask(conn: http.client.HTTPConnection, query: str) -> None:
@@ -204,7 +207,7 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=7800, help="generated releases (~1M triples)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rdflib-runs", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:

@@ -53,6 +53,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("store", str, "embedded",
+            "Where the site reads its data: 'embedded' (the build's own store) or 'sparql' "
+            "(the remote store at KG_SPARQL_QUERY_URL, loaded with `kg publish`)."),
     Setting("sparql_query_url", str, "", "Query endpoint of a remote SPARQL store (`kg publish`)."),
     Setting("sparql_update_url", str, "", "Update endpoint of the remote SPARQL store (`kg publish`)."),
     Setting("sparql_user", str, "", "User for the remote store (HTTP digest authentication)."),
@@ -79,6 +82,7 @@ class Settings:
     max_body: int = 1_000_000
     keep_builds: int = 3
     log_level: str = "INFO"
+    store: str = "embedded"
     sparql_query_url: str = ""
     sparql_update_url: str = ""
     sparql_user: str = ""
@@ -89,6 +93,10 @@ class Settings:
             raise ConfigError(
                 f"KG_BASE_URI has value {self.base_uri!r}; expected an http(s) URI ending with '/'"
             )
+        if self.store not in ("embedded", "sparql"):
+            raise ConfigError(f"KG_STORE has value {self.store!r}; expected 'embedded' or 'sparql'")
+        if self.store == "sparql" and not self.sparql_query_url:
+            raise ConfigError("KG_STORE is 'sparql' but KG_SPARQL_QUERY_URL is not set")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
         for name in ("max_body", "keep_builds", "max_concurrent_queries", "workers", "threads"):

@@ -10,16 +10,20 @@ the query text, but placed with a VALUES clause built from terms' N-Triples form
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.errors import KgError, QueryRejected
+from kg.runner import Answer, Job, QueryTimeout, emit
 from kg.sparql import blank_out, check
 from kg.store import Row, Term
 
@@ -104,8 +108,15 @@ class RemoteStore:
         self.endpoint = endpoint
         self.prefixes = dict(prefixes or {})
 
-    def _prologue(self) -> str:
-        return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items())
+    def _prologue(self, query: str = "") -> str:
+        """PREFIX lines for our prefixes that the query does not declare itself.
+
+        The embedded store predeclares them; a remote store must be told.
+        """
+        declared = {m.lower() for m in re.findall(r"PREFIX\s+([\w.-]*)\s*:", blank_out(query),
+                                                   re.IGNORECASE)}
+        return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items()
+                       if p.lower() not in declared)
 
     def _wrapper(self, url: str) -> SPARQLWrapper:
         wrapper = SPARQLWrapper(url)
@@ -117,7 +128,7 @@ class RemoteStore:
 
     def _ask_remote(self, query: str, return_format: str) -> bytes:
         wrapper = self._wrapper(self.endpoint.query_url)
-        wrapper.setQuery(self._prologue() + query)
+        wrapper.setQuery(self._prologue(query) + query)
         wrapper.setMethod(POST)
         wrapper.setReturnFormat(return_format)
         try:
@@ -169,3 +180,59 @@ class RemoteStore:
         except (SPARQLWrapperException, OSError) as err:
             raise RemoteStoreError(
                 f"{self.endpoint.update_url}: update failed: {_short(err)}") from None
+
+
+class RemoteRunner:
+    """Runs endpoint queries on the remote store, with the same answers as the worker pool.
+
+    The remote answer is parsed and written again by :func:`kg.runner.emit`, so the row cap,
+    its report and the output formats are exactly those of the embedded store. The time
+    limit is the HTTP timeout; the remote store stops its own work by its own settings.
+    """
+
+    def __init__(self, store: RemoteStore, timeout: float) -> None:
+        self.store = store
+        self.timeout = timeout
+
+    def run(self, job: Job) -> Answer:
+        graph = check(job.query).returns_graph
+        self._parse_locally(job.query)
+        wrapper = self.store._wrapper(self.store.endpoint.query_url)
+        wrapper.setTimeout(max(1, int(self.timeout)))
+        wrapper.setQuery(self.store._prologue(job.query) + job.query)
+        wrapper.setMethod(POST)
+        wrapper.setReturnFormat(TURTLE if graph else JSON)
+        for name in job.default_graphs or ():
+            wrapper.addDefaultGraph(name)
+        for name in job.named_graphs or ():
+            wrapper.addNamedGraph(name)
+        try:
+            body = wrapper.query().response.read()
+        except QueryBadFormed as err:
+            raise QueryRejected(f"the remote store refused the query: {_short(err)}") from None
+        except (TimeoutError, socket.timeout):
+            raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s "
+                               "(KG_QUERY_TIMEOUT) and was stopped") from None
+        except (SPARQLWrapperException, OSError) as err:
+            raise RemoteStoreError(f"{self.store.endpoint.query_url}: {_short(err)}") from None
+        result: Any
+        if graph:
+            result = (ox.Triple(q.subject, q.predicate, q.object)
+                      for q in ox.parse(body, ox.RdfFormat.TURTLE))
+        else:
+            result = ox.parse_query_results(_safe_blank_nodes(body), ox.QueryResultsFormat.JSON)
+        head: list[Any] = []
+        out = io.BytesIO()
+        emit(result, job, lambda *h: head.extend(h), out, self.store.prefixes)
+        kind, rows, truncated = head
+        return Answer(kind, rows, truncated, iter([out.getvalue()]))
+
+    def _parse_locally(self, query: str) -> None:
+        """Syntax errors are reported by our parser, with its position, whatever the store."""
+        try:
+            ox.Store().query(query, prefixes=self.store.prefixes)
+        except SyntaxError as err:
+            raise QueryRejected(f"SPARQL syntax error: {err}") from None
+
+    def close(self) -> None:
+        """Nothing to stop: the remote store runs by itself."""

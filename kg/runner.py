@@ -105,22 +105,32 @@ def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
 def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
     result = store.run(job.query, default_graphs=list(job.default_graphs or []) or None,
                        named_graphs=list(job.named_graphs or []) or None, union=job.union)
-    conn = pipe.conn
+    emit(result, job, lambda *head: pipe.conn.send(("head", *head)), pipe, store.prefixes)
+    pipe.flush()
+    pipe.conn.send(("end",))
+
+
+def emit(result: Any, job: Job, head: Any, out: Any, prefixes: dict[str, str]) -> None:
+    """Write a query's answer in the job's format, after announcing its head (kind, rows, cut).
+
+    The same for the embedded store (in a worker) and a remote one (its parsed answer), so
+    the cap, the cut report and the serialization never differ between the two.
+    """
     if isinstance(result, ox.QueryBoolean):
-        conn.send(("head", "boolean", None, False))
-        result.serialize(pipe, getattr(ox.QueryResultsFormat, job.output))
+        head("boolean", None, False)
+        result.serialize(out, getattr(ox.QueryResultsFormat, job.output))
     elif isinstance(result, ox.QuerySolutions):
         fmt = getattr(ox.QueryResultsFormat, job.output)
         if job.max_rows <= 0:
-            conn.send(("head", "solutions", None, False))
-            result.serialize(pipe, fmt)
+            head("solutions", None, False)
+            result.serialize(out, fmt)
         else:
             variables = [v.value for v in result.variables]
             rows = list(itertools.islice(result, job.max_rows + 1))
             cut = len(rows) > job.max_rows
             rows = rows[: job.max_rows]
-            conn.send(("head", "solutions", len(rows), cut))
-            ox.parse_query_results(_tsv(variables, rows), ox.QueryResultsFormat.TSV).serialize(pipe, fmt)
+            head("solutions", len(rows), cut)
+            ox.parse_query_results(_tsv(variables, rows), ox.QueryResultsFormat.TSV).serialize(out, fmt)
     else:
         fmt = getattr(ox.RdfFormat, job.output)
         triples: Any = result
@@ -133,10 +143,8 @@ def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
             rows_sent = len(triples)
         if fmt.supports_datasets:
             triples = (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-        conn.send(("head", "graph", rows_sent, cut))
-        ox.serialize(triples, pipe, fmt, prefixes=store.prefixes)
-    pipe.flush()
-    conn.send(("end",))
+        head("graph", rows_sent, cut)
+        ox.serialize(triples, out, fmt, prefixes=prefixes)
 
 
 def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from kg.build import CURRENT, read_manifest
 from kg.config import Settings
 from kg.errors import NoBuild
+from kg.remote import Endpoint, RemoteRunner, RemoteStore
 from kg.runner import QueryPool
 from kg.store import OxigraphStore
 from kg.uris import Uris
@@ -32,7 +33,7 @@ class PublishedBuild:
     """One opened build: its store, manifest and the URL scheme it was built with."""
 
     folder: Path
-    store: OxigraphStore
+    store: OxigraphStore | RemoteStore  # the same questions, answered the same way
     manifest: dict[str, Any]
     uris: Uris
     cache: dict[str, Any] = field(default_factory=dict)  # per-build memo (counts, labels)
@@ -53,8 +54,9 @@ class PublishedBuild:
 class BuildHolder:
     """Holds the opened build and swaps it when the ``current`` link changes."""
 
-    def __init__(self, build_dir: Path) -> None:
-        self.link = build_dir / CURRENT
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.link = settings.build_dir / CURRENT
         self._lock = threading.Lock()
         self._target: str | None = None
         self._build: PublishedBuild | None = None
@@ -69,15 +71,26 @@ class BuildHolder:
             return build
         with self._lock:
             if self._build is None or target != self._target:
-                self._build = _open(self.link.parent / target)
+                self._build = _open(self.link.parent / target, self.settings)
                 self._target = target
             return self._build
 
 
-def _open(folder: Path) -> PublishedBuild:
+def _open(folder: Path, settings: Settings) -> PublishedBuild:
+    """The build's manifest and dumps from its folder; its triples from the configured store."""
     manifest = read_manifest(folder)
-    store = OxigraphStore.open_read_only(folder / "store", PREFIXES)
+    store: OxigraphStore | RemoteStore
+    if settings.store == "sparql":
+        store = RemoteStore(remote_endpoint(settings), PREFIXES)
+    else:
+        store = OxigraphStore.open_read_only(folder / "store", PREFIXES)
     return PublishedBuild(folder, store, manifest, Uris(str(manifest["base_uri"])))
+
+
+def remote_endpoint(settings: Settings) -> Endpoint:
+    return Endpoint(settings.sparql_query_url, settings.sparql_update_url or None,
+                    settings.sparql_user or None, settings.sparql_password or None,
+                    timeout=settings.query_timeout)
 
 
 class PoolHolder:
@@ -85,26 +98,31 @@ class PoolHolder:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._pool: QueryPool | None = None
+        self._pool: QueryPool | RemoteRunner | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> QueryPool:
+    def get(self) -> QueryPool | RemoteRunner:
         if self._pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = QueryPool(self.settings.max_concurrent_queries,
-                                           self.settings.query_timeout, PREFIXES,
-                                           queue_wait=min(self.settings.query_timeout / 2, 5.0))
+                    self._pool = self._start()
                     atexit.register(self._pool.close)
         return self._pool
 
+    def _start(self) -> QueryPool | RemoteRunner:
+        if self.settings.store == "sparql":
+            endpoint = remote_endpoint(self.settings)
+            return RemoteRunner(RemoteStore(endpoint, PREFIXES), self.settings.query_timeout)
+        return QueryPool(self.settings.max_concurrent_queries, self.settings.query_timeout,
+                         PREFIXES, queue_wait=min(self.settings.query_timeout / 2, 5.0))
+
 
 def init_app(app: Flask) -> None:
-    app.extensions["kg_build"] = BuildHolder(app.config["KG"].build_dir)
+    app.extensions["kg_build"] = BuildHolder(app.config["KG"])
     app.extensions["kg_pool"] = PoolHolder(app.config["KG"])
 
 
-def get_pool() -> QueryPool:
+def get_pool() -> QueryPool | RemoteRunner:
     """The pool that runs this process's SPARQL endpoint queries."""
     holder: PoolHolder = current_app.extensions["kg_pool"]
     return holder.get()

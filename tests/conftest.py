@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -53,9 +54,25 @@ def fresh_settings(tmp_path: Path) -> Settings:
     return Settings(base_uri=BASE, data_dir=copy_data(tmp_path / "data"), build_dir=tmp_path / "build")
 
 
-@pytest.fixture(scope="session")
-def app(seed_settings: Settings) -> Flask:
-    flask_app = __import__("server").create_app(seed_settings)
+STORES = ["embedded", pytest.param("virtuoso", marks=pytest.mark.virtuoso)]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def app(request: pytest.FixtureRequest, seed_settings: Settings) -> Flask:
+    """The site over the seed build: on the embedded store, then on Virtuoso (loaded with
+    `kg publish`), so every web test runs against both stores."""
+    settings = seed_settings
+    if request.param == "virtuoso":
+        from kg.publish import publish
+        from kg.remote import Endpoint, RemoteStore
+
+        server = request.getfixturevalue("virtuoso")
+        settings = seed_settings.replace(store="sparql", sparql_query_url=server.query_url,
+                                         sparql_update_url=server.update_url,
+                                         sparql_user=server.user, sparql_password=server.password)
+        endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password)
+        publish(settings.build_dir, RemoteStore(endpoint))
+    flask_app = __import__("server").create_app(settings)
     flask_app.config["TESTING"] = True
     return flask_app
 
@@ -90,16 +107,26 @@ def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0)
     raise RuntimeError(f"kg serve did not listen on port {port} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A real Virtuoso on 127.0.0.1 for the session (skipped where the package is absent;
-    .ci/run installs it, so CI always runs these tests)."""
+def _virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.virtuoso import BINARY, running_virtuoso
 
     if BINARY is None:
         pytest.skip("virtuoso-opensource is not installed (apt-get install virtuoso-opensource)")
     with running_virtuoso(tmp_path_factory.mktemp("virtuoso"), free_port(), free_port()) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Virtuoso on 127.0.0.1 holding the seed build, for the site's tests on the
+    remote store (skipped where the package is absent; .ci/run installs it)."""
+    yield from _virtuoso(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def scratch_virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Virtuoso of its own for tests that publish and withdraw graphs."""
+    yield from _virtuoso(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

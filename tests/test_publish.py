@@ -45,8 +45,8 @@ def two_release_build(tmp_path: Path) -> Settings:
     return settings
 
 
-def test_publish_loads_every_graph_as_built(virtuoso, two_release_build: Settings) -> None:
-    store = remote(virtuoso)
+def test_publish_loads_every_graph_as_built(scratch_virtuoso, two_release_build: Settings) -> None:
+    store = remote(scratch_virtuoso)
     result = publish(two_release_build.build_dir, store, batch_triples=100)
     local = OxigraphStore.open_read_only(current_build(two_release_build.build_dir) / "store")
     assert sorted(result.loaded) == local.named_graphs()
@@ -61,8 +61,8 @@ def test_publish_loads_every_graph_as_built(virtuoso, two_release_build: Setting
 
 
 def test_a_second_publish_resumes_and_withdrawn_releases_are_dropped(
-        virtuoso, two_release_build: Settings) -> None:
-    store = remote(virtuoso)
+        scratch_virtuoso, two_release_build: Settings) -> None:
+    store = remote(scratch_virtuoso)
     publish(two_release_build.build_dir, store)
     again = publish(two_release_build.build_dir, store)
     assert again.loaded == [] and len(again.unchanged) >= 3
@@ -82,10 +82,10 @@ def test_a_failing_store_is_a_clear_error(two_release_build: Settings) -> None:
         publish(two_release_build.build_dir, dead)
 
 
-def test_kg_publish_command(virtuoso, two_release_build: Settings) -> None:
+def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> None:
     env = {**os.environ, "KG_BUILD_DIR": str(two_release_build.build_dir),
-           "KG_SPARQL_QUERY_URL": virtuoso.query_url, "KG_SPARQL_UPDATE_URL": virtuoso.update_url,
-           "KG_SPARQL_USER": virtuoso.user, "KG_SPARQL_PASSWORD": virtuoso.password}
+           "KG_SPARQL_QUERY_URL": scratch_virtuoso.query_url, "KG_SPARQL_UPDATE_URL": scratch_virtuoso.update_url,
+           "KG_SPARQL_USER": scratch_virtuoso.user, "KG_SPARQL_PASSWORD": scratch_virtuoso.password}
     done = subprocess.run([*kg_command(), "publish"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Published build" in done.stdout

@@ -40,8 +40,8 @@ CheckpointInterval = 60
 CaseMode = 2
 DirsAllowed = ., {root}, {vad}
 VADInstallDir = {vad}/
-NumberOfBuffers = 170000
-MaxDirtyBuffers = 130000
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
 MaxQueryMem = 1G
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
