@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generate import quads  # noqa: E402
 from kg.build import build, switch_current  # noqa: E402
 from kg.config import Settings  # noqa: E402
+from kg.store import OxigraphStore  # noqa: E402
 from kg.vocab import sparql_prologue  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,8 +164,8 @@ def report(title: str, ours: dict[str, list[float]], base: dict[str, list[float]
 
 
 def dump_nquads(build_dir: Path, target: Path) -> None:
-    store = ox.Store.read_only(str((build_dir / "current").resolve() / "store"))
-    store.dump(str(target), ox.RdfFormat.N_QUADS)
+    store = OxigraphStore.open_read_only((build_dir / "current").resolve() / "store")
+    store.dump(target, ox.RdfFormat.N_QUADS)  # the named graphs only
 
 
 def generated_build(folder: Path, releases: int) -> Path:
@@ -174,6 +175,7 @@ def generated_build(folder: Path, releases: int) -> Path:
     (stamp / "store").mkdir(parents=True)
     store = ox.Store(str(stamp / "store"))
     store.bulk_extend(quads(releases))
+    OxigraphStore(store).merge_into_default_graph()  # as the build does
     store.flush()
     triples = len(store)
     del store

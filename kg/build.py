@@ -16,6 +16,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import __version__
@@ -155,12 +156,12 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
     """Load the store, write dumps, report and manifest into ``folder`` (not yet current)."""
     uris = Uris(settings.base_uri)
     store = OxigraphStore.create(folder / "store", PREFIXES)
-    store.load_graph(ONTOLOGY_FILE.read_bytes(), _turtle(), uris.ontology_graph)
-    for outcome in good:
-        assert outcome.graph is not None
-        store._store.extend(quads_of(uris.graph(outcome.release_id), outcome.graph))
-    store.flush()
-    dumps = write_dumps(store, folder / "dumps")
+    try:
+        _load(store, good, uris)
+        dumps = write_dumps(store, folder / "dumps")
+        triples, quads = store.triple_count(), store.quad_count()
+    finally:
+        del store  # closes the store, so a failed build's folder can really be removed
     _write_report(folder / "report.ttl", good + bad)
     manifest: dict[str, object] = {
         "build": folder.name,
@@ -173,19 +174,22 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
             for o in good
         ],
         "skipped": [{"file": o.path.name, "reasons": o.reasons()} for o in bad],
-        "triples": store.triple_count(),
-        "quads": store.quad_count(),
+        "triples": triples,
+        "quads": quads,
         "dumps": as_records(dumps),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    del store
     return manifest
 
 
-def _turtle() -> object:
-    import pyoxigraph as ox
-
-    return ox.RdfFormat.TURTLE
+def _load(store: OxigraphStore, good: list[Outcome], uris: Uris) -> None:
+    """The ontology and every valid release in its named graph, then their merge as default graph."""
+    store.load_graph(ONTOLOGY_FILE.read_bytes(), ox.RdfFormat.TURTLE, uris.ontology_graph)
+    for outcome in good:
+        assert outcome.graph is not None
+        store.extend(quads_of(uris.graph(outcome.release_id), outcome.graph))
+    store.merge_into_default_graph()
+    store.flush()
 
 
 def _write_report(path: Path, outcomes: list[Outcome]) -> None:

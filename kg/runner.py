@@ -58,7 +58,6 @@ class Job:
     query: str
     output: str  # a QueryResultsFormat or RdfFormat name, e.g. "JSON" or "TURTLE"
     max_rows: int  # 0: no cap
-    union: bool = True
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
 
@@ -104,7 +103,7 @@ def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
 
 def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
     result = store.run(job.query, default_graphs=list(job.default_graphs or []) or None,
-                       named_graphs=list(job.named_graphs or []) or None, union=job.union)
+                       named_graphs=list(job.named_graphs or []) or None)
     emit(result, job, lambda *head: pipe.conn.send(("head", *head)), pipe, store.prefixes)
     pipe.flush()
     pipe.conn.send(("end",))

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from kg.build import switch_current
 from kg.config import Settings
+from kg.store import OxigraphStore
 from server import create_app
 from tests.conftest import free_port, kg_command, wait_for
 
@@ -41,6 +42,7 @@ def make_build(build_dir: Path, triples: int) -> Path:
     store.extend(ox.Quad(ox.NamedNode(f"http://127.0.0.1:5000/id/organization/o{i}"),
                          a if i % 2 else ox.NamedNode("http://example.org/p"),
                          thing if i % 2 else ox.Literal(str(i)), graph) for i in range(triples))
+    OxigraphStore(store).merge_into_default_graph()  # as the build does
     store.flush()
     del store
     manifest = {"build": folder.name, "built_at": dt.datetime.now(dt.UTC).isoformat(),

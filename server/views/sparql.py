@@ -153,7 +153,7 @@ def endpoint() -> Response:
 
 def _run(build: PublishedBuild, query: str, shape: QueryShape, output: str, cap: int) -> Answer:
     job = Job(store=str(build.folder / "store"), query=query, output=output, max_rows=cap,
-              union=not shape.has_dataset, **_protocol_dataset())
+              **_protocol_dataset())
     return get_pool().run(job)
 
 
