@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.build import switch_current
 from kg.encode import release_graph
 from kg.model import ContactPoint, Facts, Post, Quantity, Quote, Release, Span
-from kg.store import quads_of
+from kg.store import OxigraphStore, quads_of
 from kg.uris import Uris
 
 FIRST = ("Ana Ben Chen Dara Eli Fatima Gus Hana Ivan Jae Kofi Lena Mateo Nia Omar Priya Quinn Ravi "
@@ -128,6 +130,25 @@ def quads(releases: int, seed: int = 7, base: str = "http://127.0.0.1:5000/") ->
     for index in range(releases):
         facts = release_facts(rng, index, orgs, people, places)
         yield from quads_of(uris.graph(facts.release.id), release_graph(facts, uris))
+
+
+def published_build(folder: Path, releases: int) -> Path:
+    """A published build of a generated corpus, loaded straight into a store (no SHACL)."""
+    build_dir = folder / "build"
+    stamp = build_dir / "20260101T000000000000Z-genera"
+    (stamp / "store").mkdir(parents=True)
+    store = ox.Store(str(stamp / "store"))
+    store.bulk_extend(quads(releases))
+    OxigraphStore(store).merge_into_default_graph()  # as the build does
+    store.flush()
+    triples = len(store)
+    del store
+    manifest = {"build": stamp.name, "built_at": dt.datetime.now(dt.UTC).isoformat(),
+                "base_uri": "http://127.0.0.1:5000/", "releases": [], "skipped": [],
+                "triples": triples, "quads": triples, "dumps": []}
+    (stamp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    switch_current(build_dir, stamp)
+    return build_dir
 
 
 def main() -> None:

@@ -13,9 +13,7 @@ endpoint), in this process and without HTTP, as the baseline.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
-import json
 import math
 import os
 import socket
@@ -32,8 +30,8 @@ import pyoxigraph as ox
 import rdflib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.generate import quads  # noqa: E402
-from kg.build import build, switch_current  # noqa: E402
+from bench.generate import published_build  # noqa: E402
+from kg.build import build  # noqa: E402
 from kg.config import Settings  # noqa: E402
 from kg.store import OxigraphStore  # noqa: E402
 from kg.vocab import sparql_prologue  # noqa: E402
@@ -168,25 +166,6 @@ def dump_nquads(build_dir: Path, target: Path) -> None:
     store.dump(target, ox.RdfFormat.N_QUADS)  # the named graphs only
 
 
-def generated_build(folder: Path, releases: int) -> Path:
-    """A published build of a generated corpus, loaded straight into a store (no SHACL)."""
-    build_dir = folder / "build"
-    stamp = build_dir / "20260101T000000000000Z-genera"
-    (stamp / "store").mkdir(parents=True)
-    store = ox.Store(str(stamp / "store"))
-    store.bulk_extend(quads(releases))
-    OxigraphStore(store).merge_into_default_graph()  # as the build does
-    store.flush()
-    triples = len(store)
-    del store
-    manifest = {"build": stamp.name, "built_at": dt.datetime.now(dt.UTC).isoformat(),
-                "base_uri": "http://127.0.0.1:5000/", "releases": [], "skipped": [],
-                "triples": triples, "quads": triples, "dumps": []}
-    (stamp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    switch_current(build_dir, stamp)
-    return build_dir
-
-
 def run_case(title: str, build_dir: Path, args: argparse.Namespace, tmp: Path) -> None:
     nquads = tmp / f"{title[:4]}.nq"
     dump_nquads(build_dir, nquads)
@@ -217,7 +196,7 @@ def main() -> None:
         seed = Settings(data_dir=ROOT / "data", build_dir=tmp / "seed-build")
         build(seed)
         run_case("seed graph", seed.build_dir, args, tmp)
-        run_case("generated graph", generated_build(tmp / "gen", args.releases), args, tmp)
+        run_case("generated graph", published_build(tmp / "gen", args.releases), args, tmp)
 
 
 if __name__ == "__main__":
