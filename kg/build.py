@@ -20,11 +20,12 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.config import Settings
-from kg.dumps import as_records, write_dumps
+from kg.dumps import as_records, write_dumps, write_release_dumps
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release, release_files
+from kg.search import INDEX_FILE, write_index
 from kg.store import OxigraphStore, quads_of
 from kg.uris import Uris, slugify
 from kg.validate import ONTOLOGY_FILE, check
@@ -161,6 +162,9 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
         store._store.extend(quads_of(uris.graph(outcome.release_id), outcome.graph))
     store.flush()
     dumps = write_dumps(store, folder / "dumps")
+    release_dumps = write_release_dumps(
+        store, folder / "dumps", [(slugify(o.release_id), uris.graph(o.release_id)) for o in good])
+    entities = write_index(store, folder / INDEX_FILE, uris)
     _write_report(folder / "report.ttl", good + bad)
     manifest: dict[str, object] = {
         "build": folder.name,
@@ -176,6 +180,9 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
         "triples": store.triple_count(),
         "quads": store.quad_count(),
         "dumps": as_records(dumps),
+        "release_dumps": as_records(release_dumps),
+        "entities": entities,
+        "search_index": INDEX_FILE,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     del store

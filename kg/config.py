@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
+            "License of the published data (an IRI), stated in the VoID/DCAT description."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -64,6 +66,7 @@ class Settings:
     max_body: int = 1_000_000
     keep_builds: int = 3
     log_level: str = "INFO"
+    license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
         if not self.base_uri.startswith(("http://", "https://")) or not self.base_uri.endswith("/"):

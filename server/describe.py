@@ -42,6 +42,17 @@ def document(build: PublishedBuild, iri: str) -> list[ox.Triple]:
     return list(seen)
 
 
+def class_counts(build: PublishedBuild) -> list[dict[str, Any]]:
+    """Resources per class of our ontology, most first (memoized per build)."""
+    if "counts" not in build.cache:
+        build.cache["counts"] = [
+            {"class": r["class"].value, "label": r["label"].value if "label" in r else r["class"].value,
+             "count": int(r["count"].value)}
+            for r in build.store.select(load("counts_by_class"))
+        ]
+    return build.cache["counts"]  # type: ignore[no-any-return]
+
+
 def exists(build: PublishedBuild, iri: str) -> bool:
     return build.store.ask(load("exists"), {"this": ox.NamedNode(iri)})
 

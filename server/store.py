@@ -19,6 +19,7 @@ from flask import Flask, current_app
 
 from kg.build import CURRENT, read_manifest
 from kg.errors import NoBuild
+from kg.search import INDEX_FILE, SearchIndex
 from kg.store import OxigraphStore
 from kg.uris import Uris
 from kg.vocab import PREFIXES
@@ -45,6 +46,10 @@ class PublishedBuild:
     @property
     def dumps_dir(self) -> Path:
         return self.folder / "dumps"
+
+    @property
+    def search(self) -> SearchIndex:
+        return SearchIndex(self.folder / INDEX_FILE)
 
 
 class BuildHolder:

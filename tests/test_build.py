@@ -28,6 +28,7 @@ from rdflib.namespace import SH, XSD
 import kg.build
 from kg.build import BuildResult, build, current_build, read_manifest
 from kg.config import Settings
+from kg.uris import slugify
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, ValidationFailed
 from kg.extract import extract
@@ -135,7 +136,10 @@ def test_build_folder_layout(two: tuple[Settings, BuildResult]) -> None:
     folder = result.folder
     assert folder.parent == settings.build_dir
     assert (folder / "store").is_dir()
-    assert sorted(p.name for p in (folder / "dumps").iterdir()) == DUMP_FILES
+    assert sorted(p.name for p in (folder / "dumps").iterdir() if p.is_file()) == DUMP_FILES
+    per_release = sorted(p.name for p in (folder / "dumps" / "releases").iterdir())
+    assert per_release == sorted(slugify(p.stem) + ".ttl" for p in (settings.data_dir / "releases").glob("*.txt"))
+    assert (folder / "search.sqlite").is_file()
     assert (folder / "report.ttl").is_file()
     assert (folder / "manifest.json").is_file()
     assert result.skipped == []
