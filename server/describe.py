@@ -31,15 +31,48 @@ STANDARD_LABELS = {
 }
 
 
-def document(build: PublishedBuild, iri: str) -> list[ox.Triple]:
-    """The RDF document of a resource: its triples, incoming links, neighbours' labels, evidence."""
+PAGE_SIZE = 100  # incoming links per page of a document or an HTML page
+
+
+@dataclass
+class Document:
+    """A resource's triples plus one page of the links pointing at it."""
+
+    triples: list[ox.Triple]
+    incoming_total: int
+    page: int
+    pages: int
+
+    @property
+    def paged(self) -> bool:
+        return self.pages > 1
+
+
+def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
+    """The RDF document of a resource: its triples, evidence, one page of incoming links
+    (PAGE_SIZE of them, in a stable order), and the labels and types of its neighbours.
+
+    Raises ValueError when ``page`` is not one of the pages there are.
+    """
     this = {"this": ox.NamedNode(iri)}
     store = build.store
     seen: dict[ox.Triple, None] = {}
-    for name in ("outgoing", "incoming", "evidence"):
+    for name in ("outgoing", "evidence"):
         for triple in store.construct(load(name), this):
             seen.setdefault(triple)
-    return list(seen)
+    links = store.select(load("incoming_links"), this)
+    pages = max(1, -(-len(links) // PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise ValueError(f"there are {pages} page(s) of links to {iri}, not {page}")
+    named: set[Any] = set()
+    for row in links[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        subject = row["s"]
+        seen.setdefault(ox.Triple(subject, row["p"], this["this"]))
+        if isinstance(subject, ox.NamedNode) and subject not in named:
+            named.add(subject)
+            for triple in store.construct(load("neighbour"), {"this": subject}):
+                seen.setdefault(triple)
+    return Document(list(seen), len(links), page, pages)
 
 
 def class_counts(build: PublishedBuild) -> list[dict[str, Any]]:
@@ -118,6 +151,9 @@ class Page:
     properties: list[tuple[Term, list[Term]]] = field(default_factory=list)
     incoming: list[tuple[Term, list[Term]]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    incoming_total: int = 0
+    page: int = 1
+    pages: int = 1
 
 
 class Describer:
@@ -148,12 +184,14 @@ class Describer:
             return Term(node.value, "literal", node.value, None, short, node.language)
         return Term(str(node), "bnode", str(node))
 
-    def page(self, iri: str) -> Page:
-        triples = document(self.build, iri)
+    def page(self, iri: str, number: int = 1) -> Page:
+        doc = document(self.build, iri, number)
+        triples = doc.triples
         names = {t.subject.value: t.object.value for t in triples
                  if t.predicate.value == RDFS_LABEL and isinstance(t.subject, ox.NamedNode)}
         kind = (self.uris.split(iri) or ("resource", ""))[0]
-        page = Page(iri, kind, names.get(iri) or label_of(iri, self.labels))
+        page = Page(iri, kind, names.get(iri) or label_of(iri, self.labels),
+                    incoming_total=doc.incoming_total, page=doc.page, pages=doc.pages)
         outgoing: dict[str, list[Term]] = defaultdict(list)
         incoming: dict[str, list[Term]] = defaultdict(list)
         for t in triples:
