@@ -21,7 +21,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 EVIDENCE = NS + "evidence"
-HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body"}
+DESCRIPTIONS = ("http://www.w3.org/2000/01/rdf-schema#comment", "https://schema.org/description",
+                "http://purl.org/dc/terms/description")
+HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body", *DESCRIPTIONS}
 STANDARD_LABELS = {
     RDF_TYPE: "type",
     RDFS_LABEL: "label",
@@ -154,6 +156,7 @@ class Page:
     incoming_total: int = 0
     page: int = 1
     pages: int = 1
+    description: str | None = None
 
 
 class Describer:
@@ -201,6 +204,8 @@ class Describer:
                     page.types.append(self.term(t.object, names))
                 elif predicate == ALT_LABEL:
                     page.alt_labels.append(t.object.value)
+                elif predicate in DESCRIPTIONS and page.description is None:
+                    page.description = t.object.value
                 elif predicate not in HIDDEN_ON_PAGE:
                     outgoing[predicate].append(self.term(t.object, names))
             elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:

@@ -16,6 +16,7 @@ from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
 from server.describe import Describer, Document, document, exists, release_tokens
+from server.sections import SectionBuilder
 from server.negotiation import BY_EXTENSION, DOCUMENT_FORMATS, GRAPH_FORMATS, Format, choose, describe
 from server.store import PublishedBuild, get_build
 
@@ -168,9 +169,10 @@ def page(kind: str, slug: str) -> Response:
         abort(404, str(err))
     alternates = _alternates(build, kind, slug)[1:]
     tokens = release_tokens(build, iri) if kind == "release" else None
+    sections = SectionBuilder(build).sections(iri) if kind != "release" else None
     template = "release.html" if kind == "release" else "entity.html"
     body = render_template(template, page=model, tokens=tokens, alternates=alternates,
-                           data_formats=GRAPH_FORMATS, slug=slug)
+                           data_formats=GRAPH_FORMATS, slug=slug, sections=sections)
     response = Response(body, mimetype="text/html")
     doc = Document([], model.incoming_total, model.page, model.pages)
     response.headers["Link"] = ", ".join([_link_header(alternates, iri),
