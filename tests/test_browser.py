@@ -172,3 +172,53 @@ def test_pages_fit_a_phone(phone, shots, path) -> None:
     if path == "/page/person/wang-ping":
         phone.page.screenshot(path=str(shots / "person-phone.png"), full_page=True)
     phone.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory) -> Iterator[str]:
+    """A server (in a thread) over a build whose release has <script> and <b> in its text and names."""
+    import json
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from kg.build import build
+    from kg.config import Settings
+    from server import create_app
+    from tests.conftest import BASE, copy_data
+    from tests.test_release_page import XSS_RELEASE
+
+    root = tmp_path_factory.mktemp("xss-browser")
+    source = root / "source" / "001_xss.txt"
+    source.parent.mkdir()
+    source.write_text(XSS_RELEASE, encoding="utf-8")
+    data = copy_data(root / "data", releases=[source])
+    facts = {"release": "001_xss", "organizations": [
+        {"name": "<b>x</b> Corp", "mentions": [{"text": "<b>x</b> Corp"}]}]}
+    (data / "facts" / "001_xss.json").write_text(json.dumps(facts), encoding="utf-8")
+    settings = Settings(base_uri=BASE, data_dir=data, build_dir=root / "build")
+    build(settings)
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_markup_in_the_data_is_shown_as_text(browser, xss_server, shots) -> None:
+    """A release containing <script> shows it as text: no script runs, no element comes from data."""
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("page/release/001-xss", "page/organization/b-x-b-corp", "search?q=corp"):
+        response = page.goto(xss_server + path)
+        assert response is not None and response.status == 200, path
+        assert page.locator("main script, main b").count() == 0, path
+        assert "<b>x</b> Corp" in page.locator("main").inner_text(), path
+    page.goto(xss_server + "page/release/001-xss")
+    assert "<script>alert(1)</script>" in page.locator(".release-text").inner_text()
+    page.screenshot(path=str(shots / "xss-release.png"))
+    assert dialogs == []
+    context.close()
