@@ -2,14 +2,18 @@
 
 Written once by the build (``build/<stamp>/search.sqlite``) and opened read-only by
 the server, so a search costs one indexed lookup however large the graph is; the
-store is never scanned per request. Values are always bound (``?`` parameters);
-the FTS5 match expression is made only of the query's word characters.
+store is never scanned per request. One FTS row per thing (its label, and its
+alternative names one a line), so counting hits is counting rows. Values are always
+bound (``?`` parameters); the FTS5 match expression is made only of word characters.
+``bench/search.py`` times it at a million things.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,36 +24,37 @@ from kg.store import OxigraphStore
 from kg.uris import Uris
 
 INDEX_FILE = "search.sqlite"
+CANDIDATES = 1000  # best bm25 rows re-ranked per search
 
 _SCHEMA = """
-CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, label TEXT NOT NULL,
-                       kind TEXT NOT NULL);
-CREATE VIRTUAL TABLE names USING fts5(name, entity UNINDEXED, is_label UNINDEXED,
-                                      tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT NOT NULL);
+CREATE VIRTUAL TABLE names USING fts5(label, alts, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO names(names, rank) VALUES ('rank', 'bm25(2.0, 1.0)');
 """
 
-# Best first: the whole name typed, then a name that starts with it, then bm25 relevance;
-# a label beats an alternative name. rank (bm25) is negative: lower is better.
+# The CANDIDATES most relevant things by bm25 (labels weigh twice alternative names), then
+# best first: the whole name typed, then a name that starts with it, then relevance.
+# rank is negative: lower is better.
 _SEARCH = """
-WITH hits AS MATERIALIZED (SELECT entity, name, is_label, rank AS relevance
-              FROM names WHERE names MATCH :match)
-SELECT e.iri, e.label, e.kind, MIN(
-         hits.relevance
-         - CASE WHEN lower(hits.name) = lower(:text) THEN 1000
-                WHEN lower(hits.name) LIKE lower(:text) || '%' ESCAPE '\\' THEN 100 ELSE 0 END
-         - CASE WHEN hits.is_label THEN 1 ELSE 0 END) AS score,
-       hits.name AS matched
-FROM hits JOIN entities e ON e.id = hits.entity
-GROUP BY e.id
-ORDER BY score, e.label
+WITH hits AS MATERIALIZED (SELECT rowid AS id, label, alts, rank AS relevance
+                           FROM names WHERE names MATCH :match ORDER BY rank LIMIT :candidates)
+SELECT e.iri, hits.label, e.kind, hits.alts,
+       hits.relevance
+       - CASE WHEN lower(hits.label) = lower(:text) THEN 1000
+              WHEN instr(lower(char(10) || hits.alts || char(10)), lower(char(10) || :text || char(10)))
+                THEN 500
+              WHEN lower(hits.label) LIKE lower(:like) || '%' ESCAPE '\\' THEN 100
+              ELSE 0 END AS score
+FROM hits JOIN entities e ON e.id = hits.id
+ORDER BY score, hits.label
 LIMIT :limit OFFSET :offset
 """
-_COUNT = "SELECT COUNT(DISTINCT entity) FROM names WHERE names MATCH :match"
+_COUNT = "SELECT COUNT(*) FROM names WHERE names MATCH :match"
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One entity found: its IRI, label, kind and the name that matched."""
+    """One thing found: its IRI, label, kind and the name that matched."""
 
     iri: str
     label: str
@@ -57,13 +62,18 @@ class Hit:
     matched: str
 
 
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
 def match_expression(text: str) -> str | None:
     """The FTS5 query for what a user typed: every word, as a prefix, all required.
 
     >>> match_expression('Wang  pi')
     '"wang"* "pi"*'
-    >>> match_expression('") OR name:*') is None
-    False
+    >>> match_expression('") OR name:*')
+    '"or"* "name"*'
     >>> match_expression('  !? ') is None
     True
     """
@@ -71,32 +81,56 @@ def match_expression(text: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words) if words else None
 
 
+def matched_name(text: str, label: str, alts: list[str]) -> str:
+    """Which of a thing's names the words match (the label when it does).
+
+    >>> matched_name("shang", "Songjiang District", ["SONGJIANG · SHANGHAI District"])
+    'SONGJIANG · SHANGHAI District'
+    """
+    wanted = _words(text)
+    for name in [label, *alts]:
+        tokens = _words(name)
+        if all(any(t.startswith(w) for t in tokens) for w in wanted):
+            return name
+    return label
+
+
 def write_index(store: OxigraphStore, path: Path, uris: Uris) -> int:
     """Index every label and alternative name of our things; return how many things."""
-    entities: dict[str, tuple[int, str, str]] = {}
-    names: list[tuple[str, int, int]] = []
+    things: dict[str, tuple[str, str | None, list[str]]] = {}
     for row in store.select(load("names")):
         iri = row["s"].value
         local = uris.split(iri)
         if local is None or "#" in iri or not isinstance(row["s"], ox.NamedNode):
             continue
-        name, is_label = row["name"].value, row["is_label"].value == "true"
-        if iri not in entities:
-            entities[iri] = (len(entities) + 1, name, local[0])
-        elif is_label:
-            entities[iri] = (entities[iri][0], name, local[0])
-        names.append((name, entities[iri][0], int(is_label)))
+        kind, label, alts = things.setdefault(iri, (local[0], None, []))
+        name = row["name"].value
+        if row["is_label"].value == "true" and label is None:
+            things[iri] = (kind, name, alts)
+        else:
+            alts.append(name)
+    rows = []
+    for number, (iri, (kind, label, alts)) in enumerate(sorted(things.items()), start=1):
+        if label is None:  # only alternative names: the first one stands for the label
+            label, alts = sorted(alts)[0], sorted(alts)[1:]
+        rows.append((number, iri, kind, label, sorted(set(alts) - {label})))
+    write_rows(path, rows)
+    return len(rows)
+
+
+def write_rows(path: Path, rows: Iterable[tuple[int, str, str, str, list[str]]]) -> None:
+    """Write the index file from (id, iri, kind, label, alternative names) rows."""
     connection = sqlite3.connect(path)
     try:
         with connection:
             connection.executescript(_SCHEMA)
-            connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
-                                   [(i, iri, label, kind) for iri, (i, label, kind) in entities.items()])
-            connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
+            for number, iri, kind, label, alts in rows:
+                connection.execute("INSERT INTO entities VALUES (?, ?, ?)", (number, iri, kind))
+                connection.execute("INSERT INTO names(rowid, label, alts) VALUES (?, ?, ?)",
+                                   (number, label, "\n".join(alts)))
             connection.execute("INSERT INTO names(names) VALUES ('optimize')")
     finally:
         connection.close()
-    return len(entities)
 
 
 class SearchIndex:
@@ -113,15 +147,16 @@ class SearchIndex:
         match = match_expression(text)
         if match is None or not self.path.exists():
             return 0, []
-        like = re.sub(r"([\\%_])", r"\\\1", text.strip())
+        params = {"match": match, "text": text.strip(), "like": re.sub(r"([\\%_])", r"\\\1", text.strip()),
+                  "limit": limit, "offset": offset, "candidates": max(CANDIDATES, offset + limit)}
         connection = self._connect()
         try:
-            total = connection.execute(_COUNT, {"match": match}).fetchone()[0]
-            rows = connection.execute(_SEARCH, {"match": match, "text": like,
-                                                "limit": limit, "offset": offset}).fetchall()
+            total = connection.execute(_COUNT, params).fetchone()[0]
+            rows = connection.execute(_SEARCH, params).fetchall()
         finally:
             connection.close()
-        return int(total), [Hit(iri, label, kind, matched) for iri, label, kind, _, matched in rows]
+        return int(total), [Hit(iri, label, kind, matched_name(text, label, alts.split("\n") if alts else []))
+                            for iri, label, kind, alts, _ in rows]
 
     def count(self) -> int:
         """How many things the index holds."""

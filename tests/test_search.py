@@ -105,3 +105,23 @@ def test_unknown_iri_404_page_offers_search(client) -> None:
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert soup.select_one("#q-404")["value"] == "wang pingg"
     assert client.get("/id/person/nobody", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_ranking_on_a_larger_index(tmp_path) -> None:
+    """Among 20,000 things sharing words, the exact name comes first, then names starting with it,
+    and an exact alternative name beats a mere word match; counts are exact."""
+    from kg.search import SearchIndex, write_rows
+
+    rows = [(i, f"http://b/id/organization/o{i}", "organization", f"Acme River Holdings {i}", [])
+            for i in range(1, 20_001)]
+    rows += [(20_001, "http://b/id/organization/exact", "organization", "Acme River", []),
+             (20_002, "http://b/id/organization/alias", "organization", "Something Else",
+              ["Acme River Group"])]
+    write_rows(tmp_path / "s.sqlite", rows)
+    index = SearchIndex(tmp_path / "s.sqlite")
+    total, found = index.search("acme river", 5)
+    assert total == 20_002
+    assert found[0].iri == "http://b/id/organization/exact"
+    total, found = index.search("Acme River Group", 3)
+    assert (total, found[0].iri, found[0].matched) == (1, "http://b/id/organization/alias", "Acme River Group")
+    assert index.search("acme", 10, offset=19_995)[1][-1].iri.startswith("http://b/id/organization/")
