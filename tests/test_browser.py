@@ -6,7 +6,7 @@ downloads a browser here: it launches the system's ``chromium`` by its path. ``m
 and ``.ci/run`` install Debian's chromium when it is missing; these tests skip (saying why)
 only when no Chromium can be found at all.
 
-Screenshots of the pages go to ``$KG_TEST_SCREENSHOTS`` when it is set (else a temporary folder).
+Screenshots of the pages go to ``$SCREENSHOTS_DIR`` when it is set (else a temporary folder).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def browser() -> Iterator:
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("KG_TEST_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
