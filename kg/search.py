@@ -67,18 +67,27 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
-def match_expression(text: str) -> str | None:
+def match_expression(text: str, loose: bool = False) -> str | None:
     """The FTS5 query for what a user typed: every word, as a prefix, all required.
+
+    Loose, for a second try when nothing matched: any word, each a letter shorter
+    (a typo at the end of a word is forgiven).
 
     >>> match_expression('Wang  pi')
     '"wang"* "pi"*'
+    >>> match_expression('wang pingg', loose=True)
+    '"wan"* OR "ping"*'
     >>> match_expression('") OR name:*')
     '"or"* "name"*'
     >>> match_expression('  !? ') is None
     True
     """
     words = re.findall(r"\w+", text.lower())
-    return " ".join(f'"{w}"*' for w in words) if words else None
+    if not words:
+        return None
+    if loose:
+        return " OR ".join(f'"{w[:max(3, len(w) - 1)]}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in words)
 
 
 def matched_name(text: str, label: str, alts: list[str]) -> str:
@@ -142,9 +151,10 @@ class SearchIndex:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
-    def search(self, text: str, limit: int = 20, offset: int = 0) -> tuple[int, list[Hit]]:
-        """(how many things match, the hits from ``offset``), best first."""
-        match = match_expression(text)
+    def search(self, text: str, limit: int = 20, offset: int = 0,
+               loose: bool = False) -> tuple[int, list[Hit]]:
+        """(how many things match, the hits from ``offset``), best first (see match_expression)."""
+        match = match_expression(text, loose)
         if match is None or not self.path.exists():
             return 0, []
         params = {"match": match, "text": text.strip(), "like": re.sub(r"([\\%_])", r"\\\1", text.strip()),

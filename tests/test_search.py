@@ -44,7 +44,7 @@ def test_search_ignores_accents_and_case(client) -> None:
 def test_search_limit_and_no_match(client) -> None:
     assert len(hits(client, "g60", limit=1)["results"]) == 1
     assert hits(client, "g60", limit=1)["total"] > 1
-    assert hits(client, "zzzqqq") == {"q": "zzzqqq", "total": 0, "results": []}
+    assert hits(client, "zzzqqq") == {"q": "zzzqqq", "total": 0, "loose": False, "results": []}
     assert hits(client, "")["total"] == 0
 
 
@@ -125,3 +125,12 @@ def test_ranking_on_a_larger_index(tmp_path) -> None:
     total, found = index.search("Acme River Group", 3)
     assert (total, found[0].iri, found[0].matched) == (1, "http://b/id/organization/alias", "Acme River Group")
     assert index.search("acme", 10, offset=19_995)[1][-1].iri.startswith("http://b/id/organization/")
+
+
+def test_typo_falls_back_to_some_words(client) -> None:
+    """'wang pingg' matches nothing exactly; the loose second try finds Wang Ping first, and says so."""
+    found = hits(client, "wang pingg")
+    assert found["loose"] is True
+    assert found["results"][0]["iri"] == BASE + "id/person/wang-ping"
+    page = client.get("/search", query_string={"q": "wang pingg"}).get_data(as_text=True)
+    assert "No thing has a name with every word" in page
