@@ -186,3 +186,15 @@ def test_every_ontology_term_dereferences(client) -> None:
 
 def test_unknown_ontology_term_is_404(client) -> None:
     assert client.get("/ontology/Nope", headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_domains_ranges_and_alignments_are_links(client) -> None:
+    """Our terms link to their sections (which exist); schema.org/PROV/ORG terms to their IRIs."""
+    soup = BeautifulSoup(client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True),
+                         "html.parser")
+    ids = {s["id"] for s in soup.select("section.term")}
+    holds = soup.find(id="holdsPost")
+    assert holds.find("a", href="#Person") and holds.find("a", href="http://www.w3.org/ns/org#holds")
+    for link in soup.select("section.term a[href^='#']"):
+        assert link["href"][1:] in ids, link
+    assert soup.find(id="Quote").find("a", href="https://schema.org/Quotation")

@@ -132,15 +132,14 @@ def _document() -> dict[str, Any]:
 
 
 def _term(graph: Graph, term: URIRef, constraints: list[str]) -> dict[str, Any]:
-    def names(prop: URIRef) -> list[str]:
+    def names(prop: URIRef) -> list[list[dict[str, str]]]:
+        """Each value as a list of linked names (a union class gives several, read 'or')."""
         values = []
         for value in graph.objects(term, prop):
-            if isinstance(value, URIRef):
-                values.append(_compact(value))
-            else:
-                members = graph.value(graph.value(value, OWL.unionOf), RDF.first)
-                values.append(" or ".join(_compact(m) for m in _list(graph, value)) if members else "…")
-        return sorted(values)
+            members = [value] if isinstance(value, URIRef) else _list(graph, value)
+            values.append([{"text": _compact(m), "href": _href(m)} for m in members]
+                          or [{"text": "…", "href": ""}])
+        return sorted(values, key=lambda v: [n["text"] for n in v])
 
     return {
         "name": term[len(NS):],
@@ -152,6 +151,11 @@ def _term(graph: Graph, term: URIRef, constraints: list[str]) -> dict[str, Any]:
         "range": names(RDFS.range),
         "constraints": constraints,
     }
+
+
+def _href(iri: URIRef) -> str:
+    """Our own terms link to their section; others (schema.org, PROV, ORG…) to their IRI."""
+    return "#" + iri[len(NS):] if str(iri).startswith(NS) else str(iri)
 
 
 def _list(graph: Graph, node: Any) -> list[URIRef]:
