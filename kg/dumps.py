@@ -82,8 +82,10 @@ def write_dumps(store: OxigraphStore, folder: Path) -> list[Dump]:
 RELEASES_DIR = "releases"
 
 
-def write_release_dumps(store: OxigraphStore, folder: Path, graphs: list[tuple[str, str]]) -> list[Dump]:
-    """One Turtle file per release graph, ``{folder}/releases/{slug}.ttl``: a release and its facts."""
+def write_release_dumps(
+    store: OxigraphStore, folder: Path, graphs: list[tuple[str, str]]
+) -> list[Dump]:
+    """One Turtle file per release graph, ``{folder}/releases/{slug}.ttl``: a release, its facts."""
     (folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
     written = []
     for slug, graph in graphs:
@@ -91,8 +93,9 @@ def write_release_dumps(store: OxigraphStore, folder: Path, graphs: list[tuple[s
         path = folder / filename
         store.dump(path, ox.RdfFormat.TURTLE, graph=graph)
         rows = store.select(load("graph_size"), {"g": ox.NamedNode(graph)})
-        written.append(Dump(filename=filename, format=ox.RdfFormat.TURTLE.name, media_type="text/turtle",
-                            encoding=None, description=f"Turtle, the named graph {graph}",
+        written.append(Dump(filename=filename, format=ox.RdfFormat.TURTLE.name,
+                            media_type="text/turtle", encoding=None,
+                            description=f"Turtle, the named graph {graph}",
                             bytes=path.stat().st_size, sha256=sha256(path),
                             triples=int(rows[0]["n"].value)))
     return written

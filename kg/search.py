@@ -41,8 +41,8 @@ WITH hits AS MATERIALIZED (SELECT rowid AS id, label, alts, rank AS relevance
 SELECT e.iri, hits.label, e.kind, hits.alts,
        hits.relevance
        - CASE WHEN lower(hits.label) = lower(:text) THEN 1000
-              WHEN instr(lower(char(10) || hits.alts || char(10)), lower(char(10) || :text || char(10)))
-                THEN 500
+              WHEN instr(lower(char(10) || hits.alts || char(10)),
+                         lower(char(10) || :text || char(10))) THEN 500
               WHEN lower(hits.label) LIKE lower(:like) || '%' ESCAPE '\\' THEN 100
               ELSE 0 END AS score
 FROM hits JOIN entities e ON e.id = hits.id
@@ -86,7 +86,7 @@ def match_expression(text: str, loose: bool = False) -> str | None:
     if not words:
         return None
     if loose:
-        return " OR ".join(f'"{w[:max(3, len(w) - 1)]}"*' for w in words)
+        return " OR ".join(f'"{w[: max(3, len(w) - 1)]}"*' for w in words)
     return " ".join(f'"{w}"*' for w in words)
 
 
@@ -135,8 +135,10 @@ def write_rows(path: Path, rows: Iterable[tuple[int, str, str, str, list[str]]])
             connection.executescript(_SCHEMA)
             for number, iri, kind, label, alts in rows:
                 connection.execute("INSERT INTO entities VALUES (?, ?, ?)", (number, iri, kind))
-                connection.execute("INSERT INTO names(rowid, label, alts) VALUES (?, ?, ?)",
-                                   (number, label, "\n".join(alts)))
+                connection.execute(
+                    "INSERT INTO names(rowid, label, alts) VALUES (?, ?, ?)",
+                    (number, label, "\n".join(alts)),
+                )
             connection.execute("INSERT INTO names(names) VALUES ('optimize')")
     finally:
         connection.close()
@@ -151,22 +153,31 @@ class SearchIndex:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
-    def search(self, text: str, limit: int = 20, offset: int = 0,
-               loose: bool = False) -> tuple[int, list[Hit]]:
+    def search(
+        self, text: str, limit: int = 20, offset: int = 0, loose: bool = False
+    ) -> tuple[int, list[Hit]]:
         """(how many things match, the hits from ``offset``), best first (see match_expression)."""
         match = match_expression(text, loose)
         if match is None or not self.path.exists():
             return 0, []
-        params = {"match": match, "text": text.strip(), "like": re.sub(r"([\\%_])", r"\\\1", text.strip()),
-                  "limit": limit, "offset": offset, "candidates": max(CANDIDATES, offset + limit)}
+        params = {
+            "match": match,
+            "text": text.strip(),
+            "like": re.sub(r"([\\%_])", r"\\\1", text.strip()),
+            "limit": limit,
+            "offset": offset,
+            "candidates": max(CANDIDATES, offset + limit),
+        }
         connection = self._connect()
         try:
             total = connection.execute(_COUNT, params).fetchone()[0]
             rows = connection.execute(_SEARCH, params).fetchall()
         finally:
             connection.close()
-        return int(total), [Hit(iri, label, kind, matched_name(text, label, alts.split("\n") if alts else []))
-                            for iri, label, kind, alts, _ in rows]
+        return int(total), [
+            Hit(iri, label, kind, matched_name(text, label, alts.split("\n") if alts else []))
+            for iri, label, kind, alts, _ in rows
+        ]
 
     def count(self) -> int:
         """How many things the index holds."""
@@ -184,8 +195,9 @@ class SearchIndex:
             return []
         connection = self._connect()
         try:
-            rows = connection.execute("SELECT iri FROM entities ORDER BY id LIMIT ? OFFSET ?",
-                                      (limit, offset)).fetchall()
+            rows = connection.execute(
+                "SELECT iri FROM entities ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
         finally:
             connection.close()
         return [iri for (iri,) in rows]

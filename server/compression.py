@@ -13,9 +13,18 @@ import gzip
 from flask import Flask, Response, request
 
 MIN_SIZE = 512
-COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/n-triples",
-                "application/rdf+xml", "application/xml", "application/sparql-results+",
-                "application/trig", "application/n-quads", "application/javascript")
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/xml",
+    "application/sparql-results+",
+    "application/trig",
+    "application/n-quads",
+    "application/javascript",
+)
 
 
 def compressible(response: Response) -> bool:
@@ -26,8 +35,11 @@ def compress(response: Response) -> Response:
     if not compressible(response) or response.direct_passthrough or response.is_streamed:
         return response
     response.vary.add("Accept-Encoding")
-    if (response.status_code != 200 or "Content-Encoding" in response.headers
-            or "gzip" not in request.accept_encodings):
+    if (
+        response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or "gzip" not in request.accept_encodings
+    ):
         return response
     body = response.get_data()
     if len(body) < MIN_SIZE:

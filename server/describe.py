@@ -23,7 +23,8 @@ ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 EVIDENCE = NS + "evidence"
 DESCRIPTIONS = ("http://www.w3.org/2000/01/rdf-schema#comment", "https://schema.org/description",
                 "http://purl.org/dc/terms/description")
-HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body", *DESCRIPTIONS}
+HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body",
+                  *DESCRIPTIONS}
 STANDARD_LABELS = {
     RDF_TYPE: "type",
     RDFS_LABEL: "label",
@@ -81,7 +82,8 @@ def class_counts(build: PublishedBuild) -> list[dict[str, Any]]:
     """Resources per class of our ontology, most first (memoized per build)."""
     if "counts" not in build.cache:
         build.cache["counts"] = [
-            {"class": r["class"].value, "label": r["label"].value if "label" in r else r["class"].value,
+            {"class": r["class"].value,
+             "label": r["label"].value if "label" in r else r["class"].value,
              "count": int(r["count"].value)}
             for r in build.store.select(load("counts_by_class"))
         ]

@@ -113,18 +113,29 @@ class SectionBuilder:
             seen.add(post)
             link = self._link(row, "post", "title")
             assert link is not None
-            found.posts.append(PostRow(_value(row, "title") or link.text, link,
-                                       self._link(row, "person", "personLabel"),
-                                       self._link(row, "org", "orgLabel")))
+            found.posts.append(
+                PostRow(
+                    _value(row, "title") or link.text,
+                    link,
+                    self._link(row, "person", "personLabel"),
+                    self._link(row, "org", "orgLabel"),
+                )
+            )
         for row in self._rows("quotes", iri):
             if row["quote"].value in seen:
                 continue
             seen.add(row["quote"].value)
             link = self._link(row, "quote", None)
             assert link is not None
-            found.quotes.append(QuoteRow(_value(row, "text") or "", link,
-                                         self._link(row, "release", "title"),
-                                         (_value(row, "date") or "")[:10] or None, self._source(row)))
+            found.quotes.append(
+                QuoteRow(
+                    _value(row, "text") or "",
+                    link,
+                    self._link(row, "release", "title"),
+                    (_value(row, "date") or "")[:10] or None,
+                    self._source(row),
+                )
+            )
         for row in self._rows("claims", iri):
             if row["claim"].value in seen:
                 continue
@@ -134,10 +145,19 @@ class SectionBuilder:
             value = _value(row, "value") or ""
             if "maxValue" in row:
                 value = f"{value}–{row['maxValue'].value}"
-            found.claims.append(ClaimRow(
-                link, value, _value(row, "unit"), _value(row, "counts"), _value(row, "asOf"),
-                _value(row, "scope"), _value(row, "qualifier"), self._link(row, "release", "title"),
-                self._source(row)))
+            found.claims.append(
+                ClaimRow(
+                    link,
+                    value,
+                    _value(row, "unit"),
+                    _value(row, "counts"),
+                    _value(row, "asOf"),
+                    _value(row, "scope"),
+                    _value(row, "qualifier"),
+                    self._link(row, "release", "title"),
+                    self._source(row),
+                )
+            )
         timeline = self._rows("timeline", iri)
         found.timeline_total = len(timeline)
         for row in timeline[:TIMELINE_LIMIT]:

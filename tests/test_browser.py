@@ -18,18 +18,37 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
-                             "/usr/bin/chromium") if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+        if p and Path(p).exists()
+    ),
+    None,
+)
 if CHROMIUM is None and os.environ.get("REQUIRE_BROWSER_TESTS") == "1":  # .ci/run sets it
-    raise RuntimeError("REQUIRE_BROWSER_TESTS=1 but no chromium is installed (apt-get install chromium)")
+    raise RuntimeError(
+        "REQUIRE_BROWSER_TESTS=1 but no chromium is installed (apt-get install chromium)"
+    )
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed"
+)
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium on this machine: `apt-get install -y chromium` (make test does)")
+    CHROMIUM is None,
+    reason="no Chromium on this machine: `apt-get install -y chromium` (make test does)",
+)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -54,7 +73,10 @@ class Tab:
     def __init__(self, page, base: str) -> None:
         self.page, self.base = page, base.rstrip("/")
         self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
 
@@ -80,7 +102,9 @@ def tab(browser, live_server) -> Iterator[Tab]:
 
 @pytest.fixture()
 def phone(browser, live_server) -> Iterator[Tab]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     yield Tab(context.new_page(), live_server)
     context.close()
 
@@ -162,10 +186,19 @@ def test_works_without_javascript(browser, live_server) -> None:
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/page/release/000-634751f1f0fbc018",
-                                  "/page/organization/g60-s-t-innovation-valley-of-yangtze-river-delta",
-                                  "/page/person/wang-ping", "/search?q=g60", "/dumps/", "/dataset",
-                                  "/ontology"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/page/release/000-634751f1f0fbc018",
+        "/page/organization/g60-s-t-innovation-valley-of-yangtze-river-delta",
+        "/page/person/wang-ping",
+        "/search?q=g60",
+        "/dumps/",
+        "/dataset",
+        "/ontology",
+    ],
+)
 def test_pages_fit_a_phone(phone, shots, path) -> None:
     phone.open(path)
     phone.assert_fits()
@@ -176,7 +209,7 @@ def test_pages_fit_a_phone(phone, shots, path) -> None:
 
 @pytest.fixture(scope="module")
 def xss_server(tmp_path_factory) -> Iterator[str]:
-    """A server (in a thread) over a build whose release has <script> and <b> in its text and names."""
+    """A server (in a thread) over a build whose release has <script> and <b> in text and names."""
     import json
     import threading
 
@@ -193,8 +226,10 @@ def xss_server(tmp_path_factory) -> Iterator[str]:
     source.parent.mkdir()
     source.write_text(XSS_RELEASE, encoding="utf-8")
     data = copy_data(root / "data", releases=[source])
-    facts = {"release": "001_xss", "organizations": [
-        {"name": "<b>x</b> Corp", "mentions": [{"text": "<b>x</b> Corp"}]}]}
+    facts = {
+        "release": "001_xss",
+        "organizations": [{"name": "<b>x</b> Corp", "mentions": [{"text": "<b>x</b> Corp"}]}],
+    }
     (data / "facts" / "001_xss.json").write_text(json.dumps(facts), encoding="utf-8")
     settings = Settings(base_uri=BASE, data_dir=data, build_dir=root / "build")
     build(settings)
@@ -207,7 +242,7 @@ def xss_server(tmp_path_factory) -> Iterator[str]:
 
 
 def test_markup_in_the_data_is_shown_as_text(browser, xss_server, shots) -> None:
-    """A release containing <script> shows it as text: no script runs, no element comes from data."""
+    """A release containing <script> shows it as text: no script runs, no element from data."""
     context = browser.new_context()
     page = context.new_page()
     dialogs: list[str] = []

@@ -28,13 +28,12 @@ from rdflib.namespace import SH, XSD
 import kg.build
 from kg.build import BuildResult, build, current_build, read_manifest
 from kg.config import Settings
-from kg.uris import slugify
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release
 from kg.store import OxigraphStore
-from kg.uris import Uris
+from kg.uris import Uris, slugify
 from kg.validate import check
 from kg.vocab import PF
 from tests.conftest import BASE, DATA, SEED_ID, TEST_DATA, copy_data
@@ -138,7 +137,8 @@ def test_build_folder_layout(two: tuple[Settings, BuildResult]) -> None:
     assert (folder / "store").is_dir()
     assert sorted(p.name for p in (folder / "dumps").iterdir() if p.is_file()) == DUMP_FILES
     per_release = sorted(p.name for p in (folder / "dumps" / "releases").iterdir())
-    assert per_release == sorted(slugify(p.stem) + ".ttl" for p in (settings.data_dir / "releases").glob("*.txt"))
+    releases = (settings.data_dir / "releases").glob("*.txt")
+    assert per_release == sorted(slugify(p.stem) + ".ttl" for p in releases)
     assert (folder / "search.sqlite").is_file()
     assert (folder / "report.ttl").is_file()
     assert (folder / "manifest.json").is_file()

@@ -7,8 +7,16 @@ import gzip
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/page/person/wang-ping", "/data/person/wang-ping.ttl",
-                                  "/data/person/wang-ping.jsonld", "/", "/dataset.ttl"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/page/person/wang-ping",
+        "/data/person/wang-ping.ttl",
+        "/data/person/wang-ping.jsonld",
+        "/",
+        "/dataset.ttl",
+    ],
+)
 def test_gzip_when_asked(client, path) -> None:
     plain = client.get(path)
     zipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
@@ -25,8 +33,9 @@ def test_conditional_get_works_with_gzip(client) -> None:
     first = client.get("/data/person/wang-ping.ttl", headers={"Accept-Encoding": "gzip"})
     etag = first.headers["ETag"]
     assert etag.startswith('W/"')
-    again = client.get("/data/person/wang-ping.ttl",
-                       headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    again = client.get(
+        "/data/person/wang-ping.ttl", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}
+    )
     assert again.status_code == 304
 
 

@@ -19,8 +19,11 @@ DATASET = URIRef(BASE + "dataset")
 
 
 def count(client, query: str) -> int:
-    response = client.get("/sparql", headers={"Accept": "application/sparql-results+json"},
-                          query_string={"query": query})
+    response = client.get(
+        "/sparql",
+        headers={"Accept": "application/sparql-results+json"},
+        query_string={"query": query},
+    )
     return int(response.get_json()["results"]["bindings"][0]["n"]["value"])
 
 
@@ -38,19 +41,28 @@ def test_void_and_dcat_dataset(void, app) -> None:
     assert manifest_triples.status_code == 200
     assert void.value(DATASET, VOID.triples).toPython() > 600
     assert void.value(DATASET, VOID.entities).toPython() == count(
-        app.test_client(), f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
-        FILTER(STRSTARTS(STR(?s), "{BASE}id/") && !CONTAINS(STR(?s), "#")) }}""")
+        app.test_client(),
+        f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
+        FILTER(STRSTARTS(STR(?s), "{BASE}id/") && !CONTAINS(STR(?s), "#")) }}""",
+    )
     assert void.value(DATASET, VOID.sparqlEndpoint) == URIRef(BASE + "sparql")
-    assert void.value(DATASET, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert void.value(DATASET, DCTERMS.license) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
     assert void.value(DATASET, DCTERMS.modified).datatype == XSD.dateTime
 
 
 def test_class_partitions_match_sparql_counts(void, client) -> None:
-    partitions = {void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
-                  for p in void.objects(DATASET, VOID.classPartition)}
+    partitions = {
+        void.value(p, VOID["class"]): void.value(p, VOID.entities).toPython()
+        for p in void.objects(DATASET, VOID.classPartition)
+    }
     for name in ("Person", "Organization", "Place", "PressRelease", "QuantitativeClaim"):
-        assert partitions[PF[name]] == count(
-            client, f"SELECT (COUNT(DISTINCT ?o) AS ?n) {{ ?o a pf:{name} }}") > 0, name
+        assert (
+            partitions[PF[name]]
+            == count(client, f"SELECT (COUNT(DISTINCT ?o) AS ?n) {{ ?o a pf:{name} }}")
+            > 0
+        ), name
 
 
 def test_distributions_match_the_dump_listing(void, client) -> None:
@@ -64,7 +76,9 @@ def test_distributions_match_the_dump_listing(void, client) -> None:
         assert void.value(url, DCAT.byteSize).toPython() == dump["bytes"]
         assert str(void.value(url, DCAT.mediaType)).endswith("/" + dump["media_type"])
         checksum = void.value(url, SPDX.checksum)
-        assert void.value(checksum, SPDX.checksumValue) == Literal(dump["sha256"], datatype=XSD.hexBinary)
+        assert void.value(checksum, SPDX.checksumValue) == Literal(
+            dump["sha256"], datatype=XSD.hexBinary
+        )
         with client.get(f"/dumps/{dump['filename']}") as served:
             assert served.status_code == 200
 
@@ -72,12 +86,20 @@ def test_distributions_match_the_dump_listing(void, client) -> None:
 def test_each_release_graph_is_a_subset_with_its_dump(void) -> None:
     subset = URIRef(BASE + "graph/000-634751f1f0fbc018")
     assert (DATASET, VOID.subset, subset) in void
-    assert void.value(subset, VOID.dataDump) == URIRef(BASE + "dumps/releases/000-634751f1f0fbc018.ttl")
+    assert void.value(subset, VOID.dataDump) == URIRef(
+        BASE + "dumps/releases/000-634751f1f0fbc018.ttl"
+    )
 
 
-@pytest.mark.parametrize(("path", "media", "parser"), [
-    ("/dataset.ttl", "text/turtle", "turtle"), ("/dataset.jsonld", "application/ld+json", "json-ld"),
-    ("/dataset.nt", "application/n-triples", "nt"), ("/dataset.rdf", "application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    ("path", "media", "parser"),
+    [
+        ("/dataset.ttl", "text/turtle", "turtle"),
+        ("/dataset.jsonld", "application/ld+json", "json-ld"),
+        ("/dataset.nt", "application/n-triples", "nt"),
+        ("/dataset.rdf", "application/rdf+xml", "xml"),
+    ],
+)
 def test_dataset_in_every_format(client, path, media, parser) -> None:
     response = client.get(path)
     assert response.status_code == 200 and response.mimetype == media
@@ -106,7 +128,9 @@ def test_sitemap_lists_every_entity_page(client) -> None:
     assert BASE + "page/person/wang-ping" in locs
     assert BASE + "page/release/000-634751f1f0fbc018" in locs
     for loc in locs[:40]:
-        assert client.get(loc[len(BASE) - 1:], headers={"Accept": "text/html"}).status_code == 200, loc
+        assert (
+            client.get(loc[len(BASE) - 1 :], headers={"Accept": "text/html"}).status_code == 200
+        ), loc
 
 
 def test_robots_points_to_sitemap(client) -> None:

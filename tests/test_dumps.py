@@ -169,7 +169,7 @@ def test_quad_dump_keeps_one_graph_per_release(client, seed_settings) -> None:
 
 
 def test_per_release_dumps_are_listed_and_served(client, listing) -> None:
-    """Each release graph has a Turtle dump in the listing (JSON and HTML) with a matching checksum."""
+    """Each release graph has a Turtle dump in the listing (JSON and HTML) with its checksum."""
     response = client.get("/dumps/", headers={"Accept": "application/json"})
     per_release = response.get_json()["release_dumps"]
     assert [d["filename"] for d in per_release] == ["releases/000-634751f1f0fbc018.ttl"]
@@ -182,4 +182,5 @@ def test_per_release_dumps_are_listed_and_served(client, listing) -> None:
     with client.get("/dumps/releases/000-634751f1f0fbc018.ttl") as served:
         assert served.mimetype == "text/turtle"
         assert int(served.headers["Content-Length"]) == dump["bytes"]
-    assert client.get("/dumps/releases/nope.ttl", headers={"Accept": "application/json"}).status_code == 404
+    missing = client.get("/dumps/releases/nope.ttl", headers={"Accept": "application/json"})
+    assert missing.status_code == 404

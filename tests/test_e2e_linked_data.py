@@ -16,11 +16,17 @@ from rdflib import Graph, URIRef
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
-FORMATS = {"text/turtle": ("ttl", "turtle"), "application/ld+json": ("jsonld", "json-ld"),
-           "application/n-triples": ("nt", "nt"), "application/rdf+xml": ("rdf", "xml")}
+FORMATS = {
+    "text/turtle": ("ttl", "turtle"),
+    "application/ld+json": ("jsonld", "json-ld"),
+    "application/n-triples": ("nt", "nt"),
+    "application/rdf+xml": ("rdf", "xml"),
+}
 
 
-def request(base: str, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+def request(
+    base: str, path: str, headers: dict[str, str] | None = None
+) -> http.client.HTTPResponse:
     """One request, redirects not followed (so a 303 is seen as a 303)."""
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
@@ -36,8 +42,9 @@ def entity_iris(live_server) -> list[str]:
     query = f"""SELECT DISTINCT ?s WHERE {{ {{ ?s ?p ?o }} UNION {{ ?x ?y ?s }}
         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{live_server}id/") && !CONTAINS(STR(?s), "#")) }}"""
     url = live_server + "sparql?" + urllib.parse.urlencode({"query": query})
-    with urllib.request.urlopen(urllib.request.Request(
-            url, headers={"Accept": "application/sparql-results+json"})) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    ) as response:
         rows = json.load(response)["results"]["bindings"]
     return [r["s"]["value"] for r in rows]
 
@@ -45,9 +52,11 @@ def entity_iris(live_server) -> list[str]:
 def test_every_entity_dereferences_in_every_format(live_server, entity_iris) -> None:
     assert len(entity_iris) > 15
     for iri in entity_iris:
-        path = iri[len(live_server) - 1:]
+        path = iri[len(live_server) - 1 :]
         html = request(live_server, path, {"Accept": "text/html"})
-        assert html.status == 303 and html.getheader("Location") == path.replace("/id/", "/page/", 1)
+        assert html.status == 303 and html.getheader("Location") == path.replace(
+            "/id/", "/page/", 1
+        )
         assert request(live_server, html.getheader("Location")).status == 200, iri
         for media, (extension, parser) in FORMATS.items():
             redirect = request(live_server, path, {"Accept": media})
@@ -57,7 +66,10 @@ def test_every_entity_dereferences_in_every_format(live_server, entity_iris) -> 
             document = request(live_server, target)
             assert document.status == 200 and document.getheader("Content-Type").startswith(media)
             graph = Graph().parse(data=document.body, format=parser)
-            assert (URIRef(iri), None, None) in graph or (None, None, URIRef(iri)) in graph, (iri, media)
+            assert (URIRef(iri), None, None) in graph or (None, None, URIRef(iri)) in graph, (
+                iri,
+                media,
+            )
 
 
 def test_gzip_over_http(live_server) -> None:

@@ -157,7 +157,7 @@ def test_shacl_constraints_listed_per_class(page) -> None:
 
 @pytest.mark.parametrize("name", ["Person", "holdsPost", "QuantitativeClaim", "asOf"])
 def test_ontology_terms_dereference(client, name) -> None:
-    """/ontology/{Term} is 303 to its section for browsers and the term's triples for RDF clients."""
+    """/ontology/{Term} is 303 to its section for browsers, the term's triples for RDF clients."""
     html = client.get(f"/ontology/{name}", headers={"Accept": "text/html"})
     assert html.status_code == 303 and html.headers["Location"] == f"/ontology#{name}"
     data = client.get(f"/ontology/{name}", headers={"Accept": "text/turtle"})
@@ -176,12 +176,13 @@ def test_class_term_document_carries_its_shape(client) -> None:
 
 def test_every_ontology_term_dereferences(client) -> None:
     """Every class and property documented on /ontology has an /ontology/{Term} that answers."""
-    soup = BeautifulSoup(client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True),
-                         "html.parser")
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
     names = [s["id"] for s in soup.select("section.term")]
     assert len(names) > 30
     for name in names:
-        assert client.get(f"/ontology/{name}", headers={"Accept": "text/turtle"}).status_code == 200, name
+        response = client.get(f"/ontology/{name}", headers={"Accept": "text/turtle"})
+        assert response.status_code == 200, name
 
 
 def test_unknown_ontology_term_is_404(client) -> None:
@@ -190,8 +191,8 @@ def test_unknown_ontology_term_is_404(client) -> None:
 
 def test_domains_ranges_and_alignments_are_links(client) -> None:
     """Our terms link to their sections (which exist); schema.org/PROV/ORG terms to their IRIs."""
-    soup = BeautifulSoup(client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True),
-                         "html.parser")
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
     ids = {s["id"] for s in soup.select("section.term")}
     holds = soup.find(id="holdsPost")
     assert holds.find("a", href="#Person") and holds.find("a", href="http://www.w3.org/ns/org#holds")

@@ -1,4 +1,5 @@
-"""Hub entities: incoming links are paged (PAGE_SIZE a page) in documents and pages, never cut silently.
+"""Hub entities: incoming links are paged (PAGE_SIZE a page) in documents and pages, never cut
+silently.
 
 The hub is made by adding 250 generated releases that mention the valley to a published
 seed build's store (each with a label and a type, as a real release has).
@@ -11,7 +12,7 @@ import gc
 import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from kg.build import CURRENT, build
@@ -38,9 +39,14 @@ def hub_client(tmp_path_factory):
     for n in range(GENERATED):
         release = ox.NamedNode(f"{BASE}id/release/gen-{n:03d}")
         store.add(ox.Quad(release, ox.NamedNode(PF + "mentions"), hub, graph))
-        store.add(ox.Quad(release, ox.NamedNode(str(RDF.type)), ox.NamedNode(PF + "PressRelease"), graph))
-        store.add(ox.Quad(release, ox.NamedNode(str(RDFS.label)), ox.Literal(f"Generated release {n}"),
-                          graph))
+        store.add(
+            ox.Quad(release, ox.NamedNode(str(RDF.type)), ox.NamedNode(PF + "PressRelease"), graph)
+        )
+        store.add(
+            ox.Quad(
+                release, ox.NamedNode(str(RDFS.label)), ox.Literal(f"Generated release {n}"), graph
+            )
+        )
     store.flush()
     del store
     gc.collect()
@@ -96,9 +102,24 @@ def test_pages_together_hold_every_incoming_link(hub_client) -> None:
 
 
 def test_page_beyond_the_last_is_404_and_bad_page_400(hub_client) -> None:
-    assert hub_client.get(f"/data/{HUB}.ttl?page=4", headers={"Accept": "application/json"}).status_code == 404
-    assert hub_client.get(f"/data/{HUB}.ttl?page=0", headers={"Accept": "application/json"}).status_code == 400
-    assert hub_client.get(f"/data/{HUB}.ttl?page=x", headers={"Accept": "application/json"}).status_code == 400
+    assert (
+        hub_client.get(
+            f"/data/{HUB}.ttl?page=4", headers={"Accept": "application/json"}
+        ).status_code
+        == 404
+    )
+    assert (
+        hub_client.get(
+            f"/data/{HUB}.ttl?page=0", headers={"Accept": "application/json"}
+        ).status_code
+        == 400
+    )
+    assert (
+        hub_client.get(
+            f"/data/{HUB}.ttl?page=x", headers={"Accept": "application/json"}
+        ).status_code
+        == 400
+    )
 
 
 def test_pages_have_their_own_etags(hub_client) -> None:
@@ -119,7 +140,9 @@ def test_html_page_is_paged_with_count(hub_client) -> None:
     assert pager.find("a", rel="next")["href"] == "?page=2"
     assert soup.find("link", rel="next")["href"] == "?page=2"
     assert links(response)["next"] == f"/page/{HUB}?page=2"
-    second = BeautifulSoup(hub_client.get(f"/page/{HUB}?page=2").get_data(as_text=True), "html.parser")
+    second = BeautifulSoup(
+        hub_client.get(f"/page/{HUB}?page=2").get_data(as_text=True), "html.parser"
+    )
     assert "page 2 of 3" in second.select_one("nav.pager").get_text()
 
 

@@ -408,7 +408,7 @@ def test_organization_page_lists_who_holds_posts(client) -> None:
 
 
 def test_claims_table_with_dates_and_sources(client) -> None:
-    """The valley's figures: one row per claim with its value, as-of date and a link to its words."""
+    """The valley's figures: a row per claim with its value, as-of date and a link to its words."""
     soup = soup_of(client.get(f"/page/{local(G60)}"))
     rows = soup.select("table.claims tbody tr")
     values = {r.find("td").get_text(" ", strip=True) for r in rows}

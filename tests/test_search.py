@@ -1,4 +1,5 @@
-"""``/search`` and ``/search.json``: ranked over labels and alternative names, from the build's index."""
+"""``/search`` and ``/search.json``: ranked over labels and alternative names, from the build's
+index."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_search_limit_and_no_match(client) -> None:
 
 def test_fts_syntax_in_the_query_is_just_words(client) -> None:
     """Quotes, operators and column filters typed by a user are not FTS5 syntax."""
-    for q in ['"', 'name:wang', "wang OR NOT", "*", "NEAR(a b)", "'; DROP TABLE names; --"]:
+    for q in ['"', "name:wang", "wang OR NOT", "*", "NEAR(a b)", "'; DROP TABLE names; --"]:
         assert hits(client, q)["total"] >= 0
     assert match_expression('name:"x') == '"name"* "x"*'
 
@@ -74,17 +75,28 @@ def test_search_text_is_escaped(client) -> None:
 
 def test_every_page_has_a_search_box(client) -> None:
     for path in ("/", "/page/person/wang-ping", "/dumps/", "/ontology", "/dataset"):
-        soup = BeautifulSoup(client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True),
-                             "html.parser")
+        soup = BeautifulSoup(
+            client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True), "html.parser"
+        )
         form = soup.select_one("header form.search")
-        assert form is not None and form["action"] == "/search" and form.find("input", attrs={"name": "q"})
+        assert (
+            form is not None
+            and form["action"] == "/search"
+            and form.find("input", attrs={"name": "q"})
+        )
 
 
 def test_index_holds_every_named_thing(client, seed_settings) -> None:
     """Every IRI under /id/ with an rdfs:label is in the index (so every page is findable)."""
-    response = client.get("/sparql", headers={"Accept": "application/sparql-results+json"},
-                          query_string={"query": f"""SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l
-                              FILTER(STRSTARTS(STR(?s), "{BASE}id/") && !CONTAINS(STR(?s), "#")) }}"""})
+    response = client.get(
+        "/sparql",
+        headers={"Accept": "application/sparql-results+json"},
+        query_string={
+            "query": f"""SELECT DISTINCT ?s WHERE {{ ?s rdfs:label ?l
+                              FILTER(STRSTARTS(STR(?s), "{BASE}id/")
+                                     && !CONTAINS(STR(?s), "#")) }}"""
+        },
+    )
     labelled = {b["s"]["value"] for b in response.get_json()["results"]["bindings"]}
     index = seed_settings.build_dir / CURRENT / "search.sqlite"
     with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as connection:
@@ -112,23 +124,38 @@ def test_ranking_on_a_larger_index(tmp_path) -> None:
     and an exact alternative name beats a mere word match; counts are exact."""
     from kg.search import SearchIndex, write_rows
 
-    rows = [(i, f"http://b/id/organization/o{i}", "organization", f"Acme River Holdings {i}", [])
-            for i in range(1, 20_001)]
-    rows += [(20_001, "http://b/id/organization/exact", "organization", "Acme River", []),
-             (20_002, "http://b/id/organization/alias", "organization", "Something Else",
-              ["Acme River Group"])]
+    rows = [
+        (i, f"http://b/id/organization/o{i}", "organization", f"Acme River Holdings {i}", [])
+        for i in range(1, 20_001)
+    ]
+    rows += [
+        (20_001, "http://b/id/organization/exact", "organization", "Acme River", []),
+        (
+            20_002,
+            "http://b/id/organization/alias",
+            "organization",
+            "Something Else",
+            ["Acme River Group"],
+        ),
+    ]
     write_rows(tmp_path / "s.sqlite", rows)
     index = SearchIndex(tmp_path / "s.sqlite")
     total, found = index.search("acme river", 5)
     assert total == 20_002
     assert found[0].iri == "http://b/id/organization/exact"
     total, found = index.search("Acme River Group", 3)
-    assert (total, found[0].iri, found[0].matched) == (1, "http://b/id/organization/alias", "Acme River Group")
-    assert index.search("acme", 10, offset=19_995)[1][-1].iri.startswith("http://b/id/organization/")
+    assert (total, found[0].iri, found[0].matched) == (
+        1,
+        "http://b/id/organization/alias",
+        "Acme River Group",
+    )
+    assert index.search("acme", 10, offset=19_995)[1][-1].iri.startswith(
+        "http://b/id/organization/"
+    )
 
 
 def test_typo_falls_back_to_some_words(client) -> None:
-    """'wang pingg' matches nothing exactly; the loose second try finds Wang Ping first, and says so."""
+    """'wang pingg' matches nothing exactly; a loose second try finds Wang Ping first, saying so."""
     found = hits(client, "wang pingg")
     assert found["loose"] is True
     assert found["results"][0]["iri"] == BASE + "id/person/wang-ping"

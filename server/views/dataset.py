@@ -1,5 +1,5 @@
-"""Dataset metadata for machines and crawlers: VoID + DCAT at ``/dataset`` and ``/.well-known/void``,
-``/sitemap.xml`` and ``/robots.txt``.
+"""Dataset metadata for machines and crawlers: VoID + DCAT at ``/dataset`` and
+``/.well-known/void``, ``/sitemap.xml`` and ``/robots.txt``.
 
 The description is made from the build's manifest (dumps, sizes, checksums, build time)
 and its class counts; nothing comes from the request but the format.
@@ -14,7 +14,15 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from kg.vocab import NS, PREFIXES
 from server.describe import class_counts
-from server.negotiation import BY_EXTENSION, DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, Format, choose, describe
+from server.negotiation import (
+    BY_EXTENSION,
+    DOCUMENT_FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    Format,
+    choose,
+    describe,
+)
 from server.store import PublishedBuild, get_build
 
 bp = Blueprint("dataset", __name__)
@@ -51,9 +59,15 @@ def void_triples(build: PublishedBuild, license_iri: str) -> list[ox.Triple]:
     for kind in (VOID + "Dataset", DCAT + "Dataset"):
         add(dataset, RDF_TYPE, node(kind))
     add(dataset, DCT + "title", lit("Press-release facts", language="en"))
-    add(dataset, DCT + "description", lit(
-        "Facts stated by news releases (posts, quotes, quantitative claims, contacts), each "
-        "linked to the characters of the release that state it.", language="en"))
+    add(
+        dataset,
+        DCT + "description",
+        lit(
+            "Facts stated by news releases (posts, quotes, quantitative claims, contacts), each "
+            "linked to the characters of the release that state it.",
+            language="en",
+        ),
+    )
     add(dataset, DCT + "license", node(license_iri))
     add(dataset, DCT + "modified", lit(build.built_at.isoformat(), datatype=node(XSD + "dateTime")))
     add(dataset, VOID + "triples", integer(int(manifest["triples"])))
@@ -88,8 +102,9 @@ def void_triples(build: PublishedBuild, license_iri: str) -> list[ox.Triple]:
     return triples
 
 
-def _distribution(build: PublishedBuild, dataset: ox.NamedNode, dump: dict[str, Any], add: Any,
-                  integer: Any) -> ox.NamedNode:
+def _distribution(
+    build: PublishedBuild, dataset: ox.NamedNode, dump: dict[str, Any], add: Any, integer: Any
+) -> ox.NamedNode:
     url = ox.NamedNode(absolute(build, "/dumps/" + dump["filename"]))
     add(dataset, DCAT + "distribution", url)
     add(url, RDF_TYPE, ox.NamedNode(DCAT + "Distribution"))
@@ -97,16 +112,22 @@ def _distribution(build: PublishedBuild, dataset: ox.NamedNode, dump: dict[str, 
     add(url, DCAT + "mediaType", ox.NamedNode(IANA + dump["media_type"]))
     if dump.get("encoding") == "gzip":
         add(url, DCAT + "compressFormat", ox.NamedNode(IANA + "application/gzip"))
-    add(url, DCAT + "byteSize", ox.Literal(str(dump["bytes"]),
-                                           datatype=ox.NamedNode(XSD + "nonNegativeInteger")))
+    add(
+        url,
+        DCAT + "byteSize",
+        ox.Literal(str(dump["bytes"]), datatype=ox.NamedNode(XSD + "nonNegativeInteger")),
+    )
     add(url, VOID + "triples", integer(int(dump["triples"])))
     add(url, DCT + "description", ox.Literal(dump["description"], language="en"))
     checksum = ox.BlankNode("sha256-" + dump["sha256"][:16])
     add(url, SPDX + "checksum", checksum)
     add(checksum, RDF_TYPE, ox.NamedNode(SPDX + "Checksum"))
     add(checksum, SPDX + "algorithm", ox.NamedNode(SPDX + "checksumAlgorithm_sha256"))
-    add(checksum, SPDX + "checksumValue", ox.Literal(dump["sha256"],
-                                                     datatype=ox.NamedNode(XSD + "hexBinary")))
+    add(
+        checksum,
+        SPDX + "checksumValue",
+        ox.Literal(dump["sha256"], datatype=ox.NamedNode(XSD + "hexBinary")),
+    )
     return url
 
 
@@ -115,14 +136,23 @@ def _respond(fmt: Format | None, build: PublishedBuild) -> Response:
     if fmt is None:
         abort(406, f"the dataset description is available as {describe(DOCUMENT_FORMATS)}")
     if fmt is HTML:
-        body = render_template("dataset.html", build=build, license=license_iri,
-                               counts=class_counts(build), alternates=_alternates())
+        body = render_template(
+            "dataset.html",
+            build=build,
+            license=license_iri,
+            counts=class_counts(build),
+            alternates=_alternates(),
+        )
         response = Response(body, mimetype="text/html")
     else:
         assert fmt.rdf is not None
-        body = ox.serialize(void_triples(build, license_iri), format=fmt.rdf, prefixes=METADATA_PREFIXES)
+        body = ox.serialize(
+            void_triples(build, license_iri), format=fmt.rdf, prefixes=METADATA_PREFIXES
+        )
         response = Response(body, mimetype=fmt.media_type)
-    response.headers["Link"] = ", ".join(f'<{h}>; rel="alternate"; type="{m}"' for h, m in _alternates())
+    response.headers["Link"] = ", ".join(
+        f'<{h}>; rel="alternate"; type="{m}"' for h, m in _alternates()
+    )
     response.vary.add("Accept")
     response.last_modified = build.built_at
     response.set_etag(f"{build.name}-dataset-{fmt.key}")
@@ -130,7 +160,9 @@ def _respond(fmt: Format | None, build: PublishedBuild) -> Response:
 
 
 def _alternates() -> list[tuple[str, str]]:
-    return [("/dataset", "text/html")] + [(f"/dataset.{f.extension}", f.media_type) for f in GRAPH_FORMATS]
+    return [("/dataset", "text/html")] + [
+        (f"/dataset.{f.extension}", f.media_type) for f in GRAPH_FORMATS
+    ]
 
 
 @bp.get("/dataset")
@@ -157,11 +189,17 @@ def sitemap() -> Response:
     build = get_build()
     total = build.search.count()
     if total > SITEMAP_LIMIT:
-        parts = [absolute(build, f"/sitemap-{n}.xml") for n in range(1, -(-total // SITEMAP_LIMIT) + 1)]
+        parts = [
+            absolute(build, f"/sitemap-{n}.xml") for n in range(1, -(-total // SITEMAP_LIMIT) + 1)
+        ]
         body = render_template("sitemapindex.xml", parts=parts, build=build)
     else:
-        body = render_template("sitemap.xml", urls=_urls(build, 0), build=build,
-                               extra=[absolute(build, p) for p in ("/", "/dumps/", "/ontology", "/dataset")])
+        body = render_template(
+            "sitemap.xml",
+            urls=_urls(build, 0),
+            build=build,
+            extra=[absolute(build, p) for p in ("/", "/dumps/", "/ontology", "/dataset")],
+        )
     return Response(body, mimetype="application/xml")
 
 
@@ -172,8 +210,9 @@ def sitemap_part(number: int) -> Response:
     urls = _urls(build, (number - 1) * SITEMAP_LIMIT) if number >= 1 else []
     if not urls:
         abort(404, f"there is no sitemap part {number}")
-    return Response(render_template("sitemap.xml", urls=urls, build=build, extra=[]),
-                    mimetype="application/xml")
+    return Response(
+        render_template("sitemap.xml", urls=urls, build=build, extra=[]), mimetype="application/xml"
+    )
 
 
 def _urls(build: PublishedBuild, offset: int) -> list[str]:
@@ -187,7 +226,7 @@ def _urls(build: PublishedBuild, offset: int) -> list[str]:
 
 @bp.get("/robots.txt")
 def robots() -> Response:
-    """Crawlers are welcome; the sitemap says where the pages are; the endpoint is not for crawling."""
+    """Crawlers are welcome; the sitemap says where the pages are; the endpoint is not for them."""
     build = get_build()
     text = f"User-agent: *\nDisallow: /sparql\nSitemap: {absolute(build, '/sitemap.xml')}\n"
     return Response(text, mimetype="text/plain")

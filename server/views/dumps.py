@@ -56,5 +56,6 @@ def _send(filename: str, entry: dict[str, Any]) -> Response:
     mimetype = "application/gzip" if entry["encoding"] == "gzip" else entry["media_type"]
     response = send_from_directory(get_build().dumps_dir, filename, mimetype=mimetype,
                                    as_attachment=False, conditional=True, etag=entry["sha256"])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename.rsplit("/", 1)[-1]}"'
+    basename = filename.rsplit("/", 1)[-1]
+    response.headers["Content-Disposition"] = f'attachment; filename="{basename}"'
     return response

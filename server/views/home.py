@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-
 from typing import Any
+
+from flask import Blueprint, render_template
 
 from kg.queries import examples, load
 from server.describe import class_counts
@@ -17,8 +17,8 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     """Counts by class, the dumps, the endpoint and example queries that run."""
     build = get_build()
-    return render_template("home.html", build=build, counts=class_counts(build), examples=examples(),
-                           latest=latest_releases(build))
+    return render_template("home.html", build=build, counts=class_counts(build),
+                           examples=examples(), latest=latest_releases(build))
 
 
 def latest_releases(build: PublishedBuild) -> list[dict[str, Any]]:

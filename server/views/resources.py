@@ -16,8 +16,15 @@ from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
 from server.describe import Describer, Document, document, exists, release_tokens
+from server.negotiation import (
+    BY_EXTENSION,
+    DOCUMENT_FORMATS,
+    GRAPH_FORMATS,
+    Format,
+    choose,
+    describe,
+)
 from server.sections import SectionBuilder
-from server.negotiation import BY_EXTENSION, DOCUMENT_FORMATS, GRAPH_FORMATS, Format, choose, describe
 from server.store import PublishedBuild, get_build
 
 bp = Blueprint("resources", __name__)
@@ -95,7 +102,8 @@ def _iri(build: PublishedBuild, kind: str, slug: str) -> str:
 
 def _conditional(response: Response, build: PublishedBuild, *parts: str) -> Response:
     """ETag from the build and the request, Last-Modified from the build time; 304 when fresh."""
-    tag = hashlib.sha1("\x00".join((build.name, request.full_path, *parts)).encode()).hexdigest()[:20]
+    key = "\x00".join((build.name, request.full_path, *parts))
+    tag = hashlib.sha1(key.encode()).hexdigest()[:20]
     response.set_etag(tag)
     response.last_modified = build.built_at
     response.vary.add("Accept")

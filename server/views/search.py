@@ -45,21 +45,37 @@ def search() -> Response:
     page = _int_arg("page", 1, 1, 10_000)
     total, hits, loose = _search(text, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
-    body = render_template("search.html", q=text, total=total, page=page, pages=pages, loose=loose,
-                           hits=[(h, build.uris.page_path(*build.uris.split(h.iri) or ("", ""))) for h in hits],
-                           first=(page - 1) * PAGE_SIZE + 1)
+    body = render_template(
+        "search.html",
+        q=text,
+        total=total,
+        page=page,
+        pages=pages,
+        loose=loose,
+        hits=[(h, build.uris.page_path(*build.uris.split(h.iri) or ("", ""))) for h in hits],
+        first=(page - 1) * PAGE_SIZE + 1,
+    )
     return Response(body, mimetype="text/html")
 
 
 @bp.get("/search.json")
 def search_json() -> Response:
-    """Hits as JSON for autocomplete: ``{"q", "total", "results": [{iri, label, kind, page, matched}]}``."""
+    """Hits as JSON for autocomplete:
+    ``{"q", "total", "loose", "results": [{iri, label, kind, page, matched}]}``."""
     build = get_build()
     text = request.args.get("q", "").strip()
     limit = _int_arg("limit", 10, 1, MAX_JSON)
     total, hits, loose = _search(text, limit, 0)
-    results = [{"iri": h.iri, "label": h.label, "kind": h.kind, "matched": h.matched,
-                "page": build.uris.page_path(*build.uris.split(h.iri) or ("", ""))} for h in hits]
+    results = [
+        {
+            "iri": h.iri,
+            "label": h.label,
+            "kind": h.kind,
+            "matched": h.matched,
+            "page": build.uris.page_path(*build.uris.split(h.iri) or ("", "")),
+        }
+        for h in hits
+    ]
     response = jsonify(q=text, total=total, loose=loose, results=results)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
