@@ -8,11 +8,13 @@ dumps have all succeeded, so a failing build never replaces a good published one
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import os
 import secrets
 import shutil
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +23,12 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.config import Settings
-from kg.dumps import as_records, write_dumps
+from kg.dumps import as_records, write_dumps, write_release_dumps
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release, release_files
+from kg.search import INDEX_FILE, write_index
 from kg.store import OxigraphStore, quads_of
 from kg.uris import Uris, slugify
 from kg.validate import ONTOLOGY_FILE, check
@@ -116,15 +119,23 @@ def build(settings: Settings, skip_invalid: bool = False) -> BuildResult:
     folder = _new_folder(settings.build_dir)
     try:
         manifest = _publish(folder, good, bad, settings)
-    except OSError as err:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise BuildError(f"writing the build into {folder} failed: {err}; nothing was published") from None
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+    except BaseException as err:
+        _discard(folder, err)
+        if isinstance(err, OSError):
+            raise BuildError(
+                f"writing the build into {folder} failed: {err}; nothing was published") from None
         raise
     switch_current(settings.build_dir, folder)
     prune(settings.build_dir, settings.keep_builds)
     return BuildResult(folder, manifest, bad)
+
+
+def _discard(folder: Path, err: BaseException) -> None:
+    """Remove a half-written build. The store must be closed first (RocksDB writes on close),
+    and the failed frames still hold it: clear them so it closes now, not later."""
+    traceback.clear_frames(err.__traceback__)
+    gc.collect()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _failure(bad: list[Outcome]) -> KgError:
@@ -159,6 +170,9 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
     try:
         _load(store, good, uris)
         dumps = write_dumps(store, folder / "dumps")
+        release_dumps = write_release_dumps(
+            store, folder / "dumps", [(slugify(o.release_id), uris.graph(o.release_id)) for o in good])
+        entities = write_index(store, folder / INDEX_FILE, uris)
         triples, quads = store.triple_count(), store.quad_count()
     finally:
         del store  # closes the store, so a failed build's folder can really be removed
@@ -177,6 +191,9 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
         "triples": triples,
         "quads": quads,
         "dumps": as_records(dumps),
+        "release_dumps": as_records(release_dumps),
+        "entities": entities,
+        "search_index": INDEX_FILE,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest

@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_update_url", str, "", "Update endpoint of the remote SPARQL store (`kg publish`)."),
     Setting("sparql_user", str, "", "User for the remote store (HTTP digest authentication)."),
     Setting("sparql_password", str, "", "Password for the remote store; give it in the environment."),
+    Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
+            "License of the published data (an IRI), stated in the VoID/DCAT description."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -87,6 +89,7 @@ class Settings:
     sparql_update_url: str = ""
     sparql_user: str = ""
     sparql_password: str = ""
+    license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
         if not self.base_uri.startswith(("http://", "https://")) or not self.base_uri.endswith("/"):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.queries import load
 from kg.store import OxigraphStore
 
 
@@ -75,6 +76,28 @@ def write_dumps(store: OxigraphStore, folder: Path) -> list[Dump]:
                 triples=count,
             )
         )
+    return written
+
+
+RELEASES_DIR = "releases"
+
+
+def write_release_dumps(
+    store: OxigraphStore, folder: Path, graphs: list[tuple[str, str]]
+) -> list[Dump]:
+    """One Turtle file per release graph, ``{folder}/releases/{slug}.ttl``: a release, its facts."""
+    (folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
+    written = []
+    for slug, graph in graphs:
+        filename = f"{RELEASES_DIR}/{slug}.ttl"
+        path = folder / filename
+        store.dump(path, ox.RdfFormat.TURTLE, graph=graph)
+        rows = store.select(load("graph_size"), {"g": ox.NamedNode(graph)})
+        written.append(Dump(filename=filename, format=ox.RdfFormat.TURTLE.name,
+                            media_type="text/turtle", encoding=None,
+                            description=f"Turtle, the named graph {graph}",
+                            bytes=path.stat().st_size, sha256=sha256(path),
+                            triples=int(rows[0]["n"].value)))
     return written
 
 

@@ -22,12 +22,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("server").setLevel(settings.log_level.upper())
 
-    from server import errors, store, templating
-    from server.views import dumps, home, ontology, resources, sparql
+    from server import compression, errors, store, templating
+    from server.views import dataset, dumps, home, ontology, resources, search, sparql
 
     store.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    for blueprint in (home.bp, resources.bp, sparql.bp, dumps.bp, ontology.bp):
+    compression.init_app(app)
+    for blueprint in (home.bp, resources.bp, sparql.bp, dumps.bp, ontology.bp, search.bp,
+                      dataset.bp):
         app.register_blueprint(blueprint)
     return app

@@ -21,7 +21,10 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 EVIDENCE = NS + "evidence"
-HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body"}
+DESCRIPTIONS = ("http://www.w3.org/2000/01/rdf-schema#comment", "https://schema.org/description",
+                "http://purl.org/dc/terms/description")
+HIDDEN_ON_PAGE = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, EVIDENCE, NS + "text", NS + "body",
+                  *DESCRIPTIONS}
 STANDARD_LABELS = {
     RDF_TYPE: "type",
     RDFS_LABEL: "label",
@@ -31,15 +34,60 @@ STANDARD_LABELS = {
 }
 
 
-def document(build: PublishedBuild, iri: str) -> list[ox.Triple]:
-    """The RDF document of a resource: its triples, incoming links, neighbours' labels, evidence."""
+PAGE_SIZE = 100  # incoming links per page of a document or an HTML page
+
+
+@dataclass
+class Document:
+    """A resource's triples plus one page of the links pointing at it."""
+
+    triples: list[ox.Triple]
+    incoming_total: int
+    page: int
+    pages: int
+
+    @property
+    def paged(self) -> bool:
+        return self.pages > 1
+
+
+def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
+    """The RDF document of a resource: its triples, evidence, one page of incoming links
+    (PAGE_SIZE of them, in a stable order), and the labels and types of its neighbours.
+
+    Raises ValueError when ``page`` is not one of the pages there are.
+    """
     this = {"this": ox.NamedNode(iri)}
     store = build.store
     seen: dict[ox.Triple, None] = {}
-    for name in ("outgoing", "incoming", "evidence"):
+    for name in ("outgoing", "evidence"):
         for triple in store.construct(load(name), this):
             seen.setdefault(triple)
-    return list(seen)
+    links = store.select(load("incoming_links"), this)
+    pages = max(1, -(-len(links) // PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise ValueError(f"there are {pages} page(s) of links to {iri}, not {page}")
+    named: set[Any] = set()
+    for row in links[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        subject = row["s"]
+        seen.setdefault(ox.Triple(subject, row["p"], this["this"]))
+        if isinstance(subject, ox.NamedNode) and subject not in named:
+            named.add(subject)
+            for triple in store.construct(load("neighbour"), {"this": subject}):
+                seen.setdefault(triple)
+    return Document(list(seen), len(links), page, pages)
+
+
+def class_counts(build: PublishedBuild) -> list[dict[str, Any]]:
+    """Resources per class of our ontology, most first (memoized per build)."""
+    if "counts" not in build.cache:
+        build.cache["counts"] = [
+            {"class": r["class"].value,
+             "label": r["label"].value if "label" in r else r["class"].value,
+             "count": int(r["count"].value)}
+            for r in build.store.select(load("counts_by_class"))
+        ]
+    return build.cache["counts"]  # type: ignore[no-any-return]
 
 
 def exists(build: PublishedBuild, iri: str) -> bool:
@@ -107,6 +155,10 @@ class Page:
     properties: list[tuple[Term, list[Term]]] = field(default_factory=list)
     incoming: list[tuple[Term, list[Term]]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    incoming_total: int = 0
+    page: int = 1
+    pages: int = 1
+    description: str | None = None
 
 
 class Describer:
@@ -137,12 +189,14 @@ class Describer:
             return Term(node.value, "literal", node.value, None, short, node.language)
         return Term(str(node), "bnode", str(node))
 
-    def page(self, iri: str) -> Page:
-        triples = document(self.build, iri)
+    def page(self, iri: str, number: int = 1) -> Page:
+        doc = document(self.build, iri, number)
+        triples = doc.triples
         names = {t.subject.value: t.object.value for t in triples
                  if t.predicate.value == RDFS_LABEL and isinstance(t.subject, ox.NamedNode)}
         kind = (self.uris.split(iri) or ("resource", ""))[0]
-        page = Page(iri, kind, names.get(iri) or label_of(iri, self.labels))
+        page = Page(iri, kind, names.get(iri) or label_of(iri, self.labels),
+                    incoming_total=doc.incoming_total, page=doc.page, pages=doc.pages)
         outgoing: dict[str, list[Term]] = defaultdict(list)
         incoming: dict[str, list[Term]] = defaultdict(list)
         for t in triples:
@@ -152,6 +206,8 @@ class Describer:
                     page.types.append(self.term(t.object, names))
                 elif predicate == ALT_LABEL:
                     page.alt_labels.append(t.object.value)
+                elif predicate in DESCRIPTIONS and page.description is None:
+                    page.description = t.object.value
                 elif predicate not in HIDDEN_ON_PAGE:
                     outgoing[predicate].append(self.term(t.object, names))
             elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:

@@ -22,9 +22,20 @@ def wants_html() -> bool:
     return best == "text/html" and request.accept_mimetypes["text/html"] > 0
 
 
+def search_hint(path: str) -> str:
+    """Words to search for, guessed from the last segment of a path that was not found.
+
+    >>> search_hint("/page/person/wang-pingg.ttl")
+    'wang pingg'
+    """
+    last = path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return " ".join(w for w in last.replace("_", "-").split("-") if w)
+
+
 def error_response(status: int, code: str, message: str) -> Response:
     if wants_html():
-        body = render_template("error.html", status=status, code=code, message=message)
+        body = render_template("error.html", status=status, code=code, message=message,
+                               search_hint=search_hint(request.path))
         response = Response(body, status=status, mimetype="text/html")
     elif request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
         response = Response(f"{status} {code}: {message}\n", status=status, mimetype="text/plain")

@@ -23,6 +23,7 @@ from kg.config import Settings
 from kg.errors import NoBuild
 from kg.remote import Endpoint, RemoteRunner, RemoteStore
 from kg.runner import QueryPool
+from kg.search import INDEX_FILE, SearchIndex
 from kg.store import OxigraphStore
 from kg.uris import Uris
 from kg.vocab import PREFIXES
@@ -49,6 +50,10 @@ class PublishedBuild:
     @property
     def dumps_dir(self) -> Path:
         return self.folder / "dumps"
+
+    @property
+    def search(self) -> SearchIndex:
+        return SearchIndex(self.folder / INDEX_FILE)
 
 
 class BuildHolder:

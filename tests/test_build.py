@@ -33,7 +33,7 @@ from kg.errors import BuildError, InputError, KgError, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release
 from kg.store import OxigraphStore
-from kg.uris import Uris
+from kg.uris import Uris, slugify
 from kg.validate import check
 from kg.vocab import PF
 from tests.conftest import BASE, DATA, SEED_ID, TEST_DATA, copy_data
@@ -135,7 +135,11 @@ def test_build_folder_layout(two: tuple[Settings, BuildResult]) -> None:
     folder = result.folder
     assert folder.parent == settings.build_dir
     assert (folder / "store").is_dir()
-    assert sorted(p.name for p in (folder / "dumps").iterdir()) == DUMP_FILES
+    assert sorted(p.name for p in (folder / "dumps").iterdir() if p.is_file()) == DUMP_FILES
+    per_release = sorted(p.name for p in (folder / "dumps" / "releases").iterdir())
+    releases = (settings.data_dir / "releases").glob("*.txt")
+    assert per_release == sorted(slugify(p.stem) + ".ttl" for p in releases)
+    assert (folder / "search.sqlite").is_file()
     assert (folder / "report.ttl").is_file()
     assert (folder / "manifest.json").is_file()
     assert result.skipped == []

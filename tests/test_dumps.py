@@ -56,7 +56,7 @@ def test_json_listing_names_every_dump(listing, dumps_dir) -> None:
     """The JSON listing has every dump file there is, and nothing else."""
     names = {d["filename"] for d in listing}
     assert names == EXPECTED_FILES
-    assert names == {p.name for p in dumps_dir.iterdir()}
+    assert names == {p.name for p in dumps_dir.iterdir() if p.is_file()}
 
 
 def test_listing_sizes_and_checksums_match_files(listing, dumps_dir) -> None:
@@ -81,7 +81,7 @@ def test_html_listing_matches_json(client, listing) -> None:
     response = client.get("/dumps/", headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    rows = soup.select("table.dumps tbody tr")
+    rows = soup.select("table.dumps:not(.releases) tbody tr")
     assert len(rows) == len(listing)
     by_name = {d["filename"]: d for d in listing}
     for row in rows:
@@ -171,3 +171,21 @@ def test_quad_dump_keeps_one_graph_per_release(client, seed_settings) -> None:
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     base = seed_settings.base_uri
     assert {base + "graph/000-634751f1f0fbc018", base + "graph/ontology"} <= graphs
+
+
+def test_per_release_dumps_are_listed_and_served(client, listing) -> None:
+    """Each release graph has a Turtle dump in the listing (JSON and HTML) with its checksum."""
+    response = client.get("/dumps/", headers={"Accept": "application/json"})
+    per_release = response.get_json()["release_dumps"]
+    assert [d["filename"] for d in per_release] == ["releases/000-634751f1f0fbc018.ttl"]
+    dump = per_release[0]
+    data = download(client, dump["filename"])
+    assert hashlib.sha256(data).hexdigest() == dump["sha256"] and len(data) == dump["bytes"]
+    assert len(Graph().parse(data=data, format="turtle")) == dump["triples"] > 0
+    html = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/dumps/releases/000-634751f1f0fbc018.ttl"' in html
+    with client.get("/dumps/releases/000-634751f1f0fbc018.ttl") as served:
+        assert served.mimetype == "text/turtle"
+        assert int(served.headers["Content-Length"]) == dump["bytes"]
+    missing = client.get("/dumps/releases/nope.ttl", headers={"Accept": "application/json"})
+    assert missing.status_code == 404

@@ -153,3 +153,49 @@ def test_shacl_constraints_listed_per_class(page) -> None:
     section = page.find(id="Person")
     assert section.find("details") is not None
     assert section.select("details li")
+
+
+@pytest.mark.parametrize("name", ["Person", "holdsPost", "QuantitativeClaim", "asOf"])
+def test_ontology_terms_dereference(client, name) -> None:
+    """/ontology/{Term} is 303 to its section for browsers, the term's triples for RDF clients."""
+    html = client.get(f"/ontology/{name}", headers={"Accept": "text/html"})
+    assert html.status_code == 303 and html.headers["Location"] == f"/ontology#{name}"
+    data = client.get(f"/ontology/{name}", headers={"Accept": "text/turtle"})
+    assert data.status_code == 200 and data.mimetype == "text/turtle" and "Accept" in data.vary
+    graph = Graph().parse(data=data.get_data(as_text=True), format="turtle")
+    term = URIRef("https://w3id.org/pressfacts/ns#" + name)
+    assert (term, RDFS.label, None) in graph
+    assert client.get(f"/ontology/{name}.jsonld").mimetype == "application/ld+json"
+
+
+def test_class_term_document_carries_its_shape(client) -> None:
+    data = client.get("/ontology/Person.ttl")
+    graph = Graph().parse(data=data.get_data(as_text=True), format="turtle")
+    assert (None, SH.targetClass, URIRef("https://w3id.org/pressfacts/ns#Person")) in graph
+
+
+def test_every_ontology_term_dereferences(client) -> None:
+    """Every class and property documented on /ontology has an /ontology/{Term} that answers."""
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    names = [s["id"] for s in soup.select("section.term")]
+    assert len(names) > 30
+    for name in names:
+        response = client.get(f"/ontology/{name}", headers={"Accept": "text/turtle"})
+        assert response.status_code == 200, name
+
+
+def test_unknown_ontology_term_is_404(client) -> None:
+    assert client.get("/ontology/Nope", headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_domains_ranges_and_alignments_are_links(client) -> None:
+    """Our terms link to their sections (which exist); schema.org/PROV/ORG terms to their IRIs."""
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    ids = {s["id"] for s in soup.select("section.term")}
+    holds = soup.find(id="holdsPost")
+    assert holds.find("a", href="#Person") and holds.find("a", href="http://www.w3.org/ns/org#holds")
+    for link in soup.select("section.term a[href^='#']"):
+        assert link["href"][1:] in ids, link
+    assert soup.find(id="Quote").find("a", href="https://schema.org/Quotation")

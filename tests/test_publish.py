@@ -84,7 +84,8 @@ def test_a_failing_store_is_a_clear_error(two_release_build: Settings) -> None:
 
 def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> None:
     env = {**os.environ, "KG_BUILD_DIR": str(two_release_build.build_dir),
-           "KG_SPARQL_QUERY_URL": scratch_virtuoso.query_url, "KG_SPARQL_UPDATE_URL": scratch_virtuoso.update_url,
+           "KG_SPARQL_QUERY_URL": scratch_virtuoso.query_url,
+           "KG_SPARQL_UPDATE_URL": scratch_virtuoso.update_url,
            "KG_SPARQL_USER": scratch_virtuoso.user, "KG_SPARQL_PASSWORD": scratch_virtuoso.password}
     done = subprocess.run([*kg_command(), "publish"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

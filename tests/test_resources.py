@@ -384,3 +384,51 @@ def test_release_data_document_has_date(client) -> None:
     graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
     assert (URIRef(RELEASE), PF.datePublished,
             Literal("2020-11-12T05:27:00", datatype=XSD.dateTime)) in graph
+
+
+# --- the reader's sections: posts, quotes, figures, timeline -------------------------------
+
+def test_person_page_lists_posts_and_quotes(client) -> None:
+    """Wang Ping's page: his post with its organization, and his quote with a link to its words."""
+    soup = soup_of(client.get("/page/person/wang-ping"))
+    post = soup.select_one("section.posts li")
+    assert "Secretary and Director" in post.get_text()
+    assert post.find("a", href=f"/page/{local(OFFICE)}")
+    quote = soup.select_one("section.quotes figure")
+    assert quote.blockquote.get_text(strip=True).startswith("“Through the agglomeration")
+    source = quote.find("a", class_="source")["href"]
+    assert source.startswith("/page/release/000-634751f1f0fbc018#char=")
+    release = BeautifulSoup(client.get(source.split("#")[0]).get_data(as_text=True), "html.parser")
+    assert release.find(id=source.split("#")[1]).name == "mark"  # the words are highlighted there
+
+
+def test_organization_page_lists_who_holds_posts(client) -> None:
+    soup = soup_of(client.get(f"/page/{local(OFFICE)}"))
+    assert soup.select_one("section.posts li a[href='/page/person/wang-ping']")
+
+
+def test_claims_table_with_dates_and_sources(client) -> None:
+    """The valley's figures: a row per claim with its value, as-of date and a link to its words."""
+    soup = soup_of(client.get(f"/page/{local(G60)}"))
+    rows = soup.select("table.claims tbody tr")
+    values = {r.find("td").get_text(" ", strip=True) for r in rows}
+    assert {"1280", "13", "11", "9"} <= values
+    for row in rows:
+        assert row.find("time")["datetime"] == "2020-11-12"
+        href = row.find("a", class_="source")["href"]
+        assert re.fullmatch(r"/page/release/000-634751f1f0fbc018#char=\d+,\d+", href)
+
+
+def test_timeline_lists_mentioning_releases(client) -> None:
+    for path in (f"/page/{local(G60)}", "/page/person/wang-ping", "/page/place/shanghai"):
+        soup = soup_of(client.get(path))
+        item = soup.select_one("ol.timeline li")
+        assert item.find("time")["datetime"] == "2020-11-12", path
+        assert item.find("a", href="/page/release/000-634751f1f0fbc018"), path
+
+
+def test_entity_types_link_to_the_ontology(client, entities) -> None:
+    for iri in entities:
+        soup = soup_of(client.get(f"/page/{local(iri)}"))
+        for link in soup.select("p.types a"):
+            assert link["href"].startswith("/ontology#"), iri

@@ -364,7 +364,7 @@ def test_form_page_for_browsers(client) -> None:
     response = client.get("/sparql", headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    form = soup.find("form")
+    form = soup.find("form", class_="sparql")
     assert form["method"] == "post" and form["action"] == "/sparql"
     assert "SELECT" in form.find("textarea", attrs={"name": "query"}).get_text()
     titles = [a.get_text(strip=True) for a in soup.select("details.examples a")]

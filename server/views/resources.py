@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
-from server.describe import Describer, document, exists, release_tokens
+from server.describe import Describer, Document, document, exists, release_tokens
 from server.negotiation import (
     BY_EXTENSION,
     DOCUMENT_FORMATS,
@@ -24,9 +24,70 @@ from server.negotiation import (
     choose,
     describe,
 )
+from server.sections import SectionBuilder
 from server.store import PublishedBuild, get_build
 
 bp = Blueprint("resources", __name__)
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _page_number() -> int:
+    """The ``page`` query parameter (1 when absent); 400 when it is not a positive integer."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, f"page must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def _document(build: PublishedBuild, iri: str) -> Document:
+    """One page of a resource's document; 404 for a page beyond the last."""
+    try:
+        return document(build, iri, _page_number())
+    except ValueError as err:
+        abort(404, str(err))
+
+
+def _paging_links(path: str, doc: Document) -> list[str]:
+    """Link header values (RFC 8288) for first, prev, next and last pages of a paged document."""
+    if not doc.paged:
+        return []
+    targets = {"first": 1, "last": doc.pages}
+    if doc.page > 1:
+        targets["prev"] = doc.page - 1
+    if doc.page < doc.pages:
+        targets["next"] = doc.page + 1
+    return [f'<{path}?page={n}>; rel="{rel}"' for rel, n in targets.items()]
+
+
+def _paging_triples(build: PublishedBuild, path: str, doc: Document) -> list[ox.Triple]:
+    """Hydra terms for a paged document: the collection of links, its size, this view and its
+    neighbours. Unpaged documents (at most PAGE_SIZE incoming links) carry none."""
+    if not doc.paged:
+        return []
+    base = build.uris.base.rstrip("/")
+    collection = ox.NamedNode(base + path)
+
+    def view(n: int) -> ox.NamedNode:
+        return ox.NamedNode(f"{base}{path}?page={n}")
+
+    this = view(doc.page)
+    triples = [
+        ox.Triple(collection, ox.NamedNode(RDF_TYPE), ox.NamedNode(HYDRA + "Collection")),
+        ox.Triple(collection, ox.NamedNode(HYDRA + "totalItems"),
+                  ox.Literal(str(doc.incoming_total), datatype=ox.NamedNode(XSD_INTEGER))),
+        ox.Triple(collection, ox.NamedNode(HYDRA + "view"), this),
+        ox.Triple(this, ox.NamedNode(RDF_TYPE), ox.NamedNode(HYDRA + "PartialCollectionView")),
+        ox.Triple(this, ox.NamedNode(HYDRA + "first"), view(1)),
+        ox.Triple(this, ox.NamedNode(HYDRA + "last"), view(doc.pages)),
+    ]
+    if doc.page > 1:
+        triples.append(ox.Triple(this, ox.NamedNode(HYDRA + "previous"), view(doc.page - 1)))
+    if doc.page < doc.pages:
+        triples.append(ox.Triple(this, ox.NamedNode(HYDRA + "next"), view(doc.page + 1)))
+    return triples
 
 
 def _iri(build: PublishedBuild, kind: str, slug: str) -> str:
@@ -41,7 +102,8 @@ def _iri(build: PublishedBuild, kind: str, slug: str) -> str:
 
 def _conditional(response: Response, build: PublishedBuild, *parts: str) -> Response:
     """ETag from the build and the request, Last-Modified from the build time; 304 when fresh."""
-    tag = hashlib.sha1("\x00".join((build.name, *parts)).encode()).hexdigest()[:20]
+    key = "\x00".join((build.name, request.full_path, *parts))
+    tag = hashlib.sha1(key.encode()).hexdigest()[:20]
     response.set_etag(tag)
     response.last_modified = build.built_at
     response.vary.add("Accept")
@@ -94,9 +156,13 @@ def data(kind: str, name: str) -> Response:
     if fmt is None:
         abort(406, f"the data about {iri} is available as {describe(GRAPH_FORMATS)}")
     assert fmt.rdf is not None
-    body = ox.serialize(document(build, iri), format=fmt.rdf, prefixes=PREFIXES)
+    doc = _document(build, iri)
+    triples = doc.triples + _paging_triples(build, request.path, doc)
+    prefixes = {**PREFIXES, "hydra": HYDRA} if doc.paged else PREFIXES
+    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     response = Response(body, mimetype=fmt.media_type)
-    response.headers["Link"] = _link_header(_alternates(build, kind, slug), iri)
+    response.headers["Link"] = ", ".join([_link_header(_alternates(build, kind, slug), iri),
+                                          *_paging_links(request.path, doc)])
     return _conditional(response, build, request.path, fmt.key)
 
 
@@ -105,12 +171,18 @@ def page(kind: str, slug: str) -> Response:
     """The HTML page about a resource (a release page shows its text with mentions linked)."""
     build = get_build()
     iri = _iri(build, kind, slug)
-    model = Describer(build).page(iri)
+    try:
+        model = Describer(build).page(iri, _page_number())
+    except ValueError as err:
+        abort(404, str(err))
     alternates = _alternates(build, kind, slug)[1:]
     tokens = release_tokens(build, iri) if kind == "release" else None
+    sections = SectionBuilder(build).sections(iri) if kind != "release" else None
     template = "release.html" if kind == "release" else "entity.html"
     body = render_template(template, page=model, tokens=tokens, alternates=alternates,
-                           data_formats=GRAPH_FORMATS, slug=slug)
+                           data_formats=GRAPH_FORMATS, slug=slug, sections=sections)
     response = Response(body, mimetype="text/html")
-    response.headers["Link"] = _link_header(alternates, iri)
+    doc = Document([], model.incoming_total, model.page, model.pages)
+    response.headers["Link"] = ", ".join([_link_header(alternates, iri),
+                                          *_paging_links(request.path, doc)])
     return _conditional(response, build, request.path)
