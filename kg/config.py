@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a SPARQL query may run; then it is stopped and the client gets an error."),
     Setting("max_rows", int, 10000,
             "Most rows (or triples) a SPARQL query returns; a cut is reported. 0: no cap."),
+    Setting("query_memory", int, 2048,
+            "Address space, in MB, each SPARQL query worker may use; 0: no limit."),
     Setting("max_concurrent_queries", int, 2,
             "SPARQL queries run at once, each in a worker process; others wait, then get 503."),
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
@@ -80,6 +82,7 @@ class Settings:
     threads: int = 8
     query_timeout: float = 30.0
     max_rows: int = 10000
+    query_memory: int = 2048
     max_concurrent_queries: int = 2
     max_body: int = 1_000_000
     keep_builds: int = 3

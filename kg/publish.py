@@ -54,7 +54,8 @@ def graph_dumps(store: OxigraphStore, names: list[str]) -> Iterator[GraphDump]:
     """Each graph as canonical N-Triples (sorted lines) with its checksum."""
     for name in names:
         raw = store._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
-        lines = sorted(line for line in raw.decode("utf-8").splitlines() if line.strip())
+        # "\n" only: N-Triples keeps U+2028, U+2029 and U+0085 raw inside literals
+        lines = sorted(line for line in raw.decode("utf-8").split("\n") if line.strip())
         text = "\n".join(lines) + "\n"
         yield GraphDump(name, text, len(lines), hashlib.sha256(text.encode("utf-8")).hexdigest())
 
@@ -87,7 +88,7 @@ def _replace(dump: GraphDump, publication: str) -> str:
 def _has_blank_nodes(ntriples: str) -> bool:
     """True when a line of N-Triples starts with, or ends its object with, a blank node."""
     return any(line.startswith("_:") or " _:" in line.rsplit('"', 1)[-1]
-               for line in ntriples.splitlines())
+               for line in ntriples.split("\n"))
 
 
 def _drop(name: str, publication: str) -> str:

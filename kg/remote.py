@@ -23,8 +23,10 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from kg.errors import KgError, QueryRejected
 from kg.runner import Answer, Job, QueryTimeout, emit
-from kg.sparql import blank_out, check
+from kg.sparql import blank_out, check, deep_check
 from kg.store import Row, Term
+
+MAX_REMOTE_QUERY = 100_000  # characters; rdflib's parser runs in the web process
 
 
 class RemoteStoreError(KgError):
@@ -118,10 +120,11 @@ class RemoteStore:
         return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes.items()
                        if p.lower() not in declared)
 
-    def _wrapper(self, url: str) -> SPARQLWrapper:
+    def _wrapper(self, url: str, authenticate: bool = False) -> SPARQLWrapper:
+        """Credentials go only with updates: public queries never carry the loading account."""
         wrapper = SPARQLWrapper(url)
         wrapper.setTimeout(int(self.endpoint.timeout))
-        if self.endpoint.user:
+        if authenticate and self.endpoint.user:
             wrapper.setHTTPAuth(DIGEST)
             wrapper.setCredentials(self.endpoint.user, self.endpoint.password or "")
         return wrapper
@@ -171,7 +174,7 @@ class RemoteStore:
         """Run a SPARQL 1.1 Update on the store's update endpoint (loading only)."""
         if not self.endpoint.update_url:
             raise RemoteStoreError("no update endpoint: set KG_SPARQL_UPDATE_URL")
-        wrapper = self._wrapper(self.endpoint.update_url)
+        wrapper = self._wrapper(self.endpoint.update_url, authenticate=True)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(POSTDIRECTLY)
         wrapper.setQuery(update)
@@ -228,11 +231,12 @@ class RemoteRunner:
         return Answer(kind, rows, truncated, iter([out.getvalue()]))
 
     def _parse_locally(self, query: str) -> None:
-        """Syntax errors are reported by our parser, with its position, whatever the store."""
-        try:
-            ox.Store().query(query, prefixes=self.store.prefixes)
-        except SyntaxError as err:
-            raise QueryRejected(f"SPARQL syntax error: {err}") from None
+        """Parse (never evaluate) the query here: the remote store would do any SERVICE fetch,
+        so a SERVICE anywhere in the parse tree is refused; syntax errors say where."""
+        if len(query) > MAX_REMOTE_QUERY:
+            raise QueryRejected(f"queries for the remote store are limited to {MAX_REMOTE_QUERY} "
+                                "characters", status=413, code="query_too_large")
+        deep_check(query, self.store._prologue(query))
 
     def close(self) -> None:
         """Nothing to stop: the remote store runs by itself."""

@@ -13,11 +13,14 @@ triples), so the reply can say whether it cut; serialization is Oxigraph's own.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import queue
+import resource
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import KgError, QueryRejected
+from kg.sparql import deep_check
 from kg.store import OxigraphStore
 
 log = logging.getLogger(__name__)
@@ -146,8 +150,46 @@ def emit(result: Any, job: Job, head: Any, out: Any, prefixes: dict[str, str]) -
         ox.serialize(triples, out, fmt, prefixes=prefixes)
 
 
-def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str, str]) -> None:
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own: no route anywhere.
+
+    As root a new network namespace is enough; otherwise a new user namespace comes
+    with it (the user keeps its own uid and gid inside, so files stay readable).
+    Returns False where the kernel refuses both; the caller then checks queries deeply.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        return False
+    try:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError:
+        log.warning("query worker: could not map its user into the new namespace")
+    return True
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap the worker's address space, so a runaway query fails instead of the machine."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str, str],
+                memory_mb: int = 0) -> None:
     """A worker's loop: open the store a job names (once), run the job, stream the answer."""
+    isolated = isolate_network()
+    limit_memory(memory_mb)
+    conn.send(("ready", isolated))
+    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
     stores: dict[str, OxigraphStore] = {}
     while True:
         try:
@@ -157,6 +199,8 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
         if job is None:
             return
         try:
+            if not isolated:
+                deep_check(job.query, prologue)  # no namespace to fall back on: parse for real
             if job.store not in stores:
                 stores.clear()
                 stores[job.store] = OxigraphStore.open_read_only(Path(job.store), prefixes)
@@ -165,6 +209,9 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
             conn.send(("error", err.status, err.code, str(err)))
         except (SyntaxError, ValueError, RuntimeError) as err:
             conn.send(("error", 400, "query_failed", f"the query failed: {err}"))
+        except MemoryError:
+            conn.send(("error", 503, "query_memory",
+                       f"the query needed more than {memory_mb} MB (KG_QUERY_MEMORY) and was stopped"))
         except Exception as err:  # the worker must outlive any one query  # noqa: BLE001
             log.exception("query worker error")
             conn.send(("error", 500, "internal", f"the query could not be answered: {err}"))
@@ -172,13 +219,61 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
 
 # -- the server side ------------------------------------------------------------------
 
+class _Stream:
+    """The body of an answer, chunk by chunk, that always settles its worker.
+
+    ``close()`` runs even when nobody iterated (a HEAD request, a client gone before
+    the first byte): a worker whose answer was not read to the end is killed and its
+    slot freed, never left taken. Running out of time mid-answer raises, so the server
+    drops the connection and the client sees an incomplete answer, not a short one.
+    """
+
+    def __init__(self, pool: QueryPool, worker: _Worker, deadline: float) -> None:
+        self.pool = pool
+        self.worker: _Worker | None = worker
+        self.deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.worker is not None:
+            message = self.pool._receive(self.worker, self.deadline)
+            if message[0] == "chunk":
+                yield message[1]
+                continue
+            if message[0] == "error":
+                self.close()
+                raise QueryRejected(f"the query failed while its answer was sent: {message[3]}")
+            self._settle(finished=True)
+
+    def _settle(self, finished: bool) -> None:
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        if finished:
+            self.pool._give_back(worker)
+        else:
+            self.pool._discard(worker)
+
+    def close(self) -> None:
+        self._settle(finished=False)
+
+    def __del__(self) -> None:  # a safety net for callers that forget close()
+        self._settle(finished=False)
+
+
 class _Worker:
-    def __init__(self, prefixes: dict[str, str]) -> None:
+    def __init__(self, prefixes: dict[str, str], memory_mb: int) -> None:
         self.conn, child = _SPAWN.Pipe()
-        self.process = _SPAWN.Process(target=worker_main, args=(child, prefixes), daemon=True,
-                                      name="kg-query-worker")
+        self.process = _SPAWN.Process(target=worker_main, args=(child, prefixes, memory_mb),
+                                      daemon=True, name="kg-query-worker")
         self.process.start()
         child.close()
+        if not self.conn.poll(30):
+            self.kill()
+            raise QueryRejected("a query worker did not start", status=503, code="busy")
+        _, self.isolated = self.conn.recv()
+        if not self.isolated:
+            log.warning("query worker %s is not in a network namespace of its own; every query "
+                        "is parsed and checked for SERVICE instead", self.process.pid)
 
     def kill(self) -> None:
         self.process.kill()
@@ -190,8 +285,9 @@ class QueryPool:
     """A bounded set of worker processes; ``run`` gives a query at most ``timeout`` seconds."""
 
     def __init__(self, size: int, timeout: float, prefixes: dict[str, str],
-                 queue_wait: float = 5.0) -> None:
+                 queue_wait: float = 5.0, memory_mb: int = 0) -> None:
         self.size = size
+        self.memory_mb = memory_mb
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.prefixes = prefixes
@@ -207,19 +303,29 @@ class QueryPool:
             worker = self._idle.get(timeout=self.queue_wait)
         except queue.Empty:
             raise Busy(f"all {self.size} query workers are busy; retry in a few seconds") from None
-        if worker is None or not worker.process.is_alive():
-            worker = _Worker(self.prefixes)
+        if worker is not None and not worker.process.is_alive():
+            self._forget(worker)  # died while idle
+            worker = None
+        if worker is None:
+            try:
+                worker = _Worker(self.prefixes, self.memory_mb)
+            except BaseException:
+                self._give_back(None)  # keep the slot
+                raise
             with self._lock:
                 self._all.add(worker)
         return worker
+
+    def _forget(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
 
     def _give_back(self, worker: _Worker | None) -> None:
         self._idle.put(worker)
 
     def _discard(self, worker: _Worker) -> None:
-        worker.kill()
-        with self._lock:
-            self._all.discard(worker)
+        self._forget(worker)
         self._give_back(None)  # the slot is free again; a fresh worker starts on demand
 
     def run(self, job: Job) -> Answer:
@@ -237,7 +343,12 @@ class QueryPool:
             _, status, code, text = message
             raise QueryRejected(text, status=status, code=code)
         _, kind, rows, truncated = message
-        return Answer(kind, rows, truncated, self._chunks(worker, deadline))
+        stream = _Stream(self, worker, deadline)
+        if rows is None and kind != "boolean":
+            return Answer(kind, rows, truncated, stream)  # uncapped: stream while it is made
+        # capped (at most KG_MAX_ROWS rows) or a boolean: read it now and free the worker
+        # at once, so that slow or idle clients never hold one
+        return Answer(kind, rows, truncated, iter([b"".join(stream)]))
 
     def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
         remaining = deadline - time.monotonic()
@@ -251,28 +362,6 @@ class QueryPool:
             raise QueryRejected("the query worker died while running the query", status=500,
                                 code="worker_died") from None
         return message
-
-    def _chunks(self, worker: _Worker, deadline: float) -> Iterator[bytes]:
-        """The body, chunk by chunk; a worker that runs out of time mid-answer is killed."""
-        finished = False
-        try:
-            while True:
-                message = self._receive(worker, deadline)
-                if message[0] == "end":
-                    finished = True
-                    return
-                if message[0] == "error":
-                    log.warning("query failed while streaming: %s", message[3])
-                    finished = True  # the worker itself is healthy
-                    return
-                yield message[1]
-        except QueryTimeout:
-            log.warning("query stopped after %s s while its answer was being sent", self.timeout)
-        finally:
-            if finished:
-                self._give_back(worker)
-            else:
-                self._discard(worker)  # stopped early (timeout, or the client went away)
 
     def close(self) -> None:
         with self._lock:

@@ -1,24 +1,36 @@
 """The query policy for untrusted SPARQL: what the public endpoint refuses before running a query.
 
 Oxigraph evaluates ``SERVICE`` by opening HTTP connections to the named
-endpoint; a public endpoint must never do that on a stranger's behalf. The
-check is lexical: comments, strings and IRIs are blanked out, then the reserved
-words are looked for. In SPARQL 1.1 ``SERVICE`` is a keyword that can appear
-only as the federated-query clause (a prefixed name such as ``service:x`` or a
-variable such as ``?service`` is not the keyword), so the scan cannot be
-fooled by data. Oxigraph's own parser then checks the syntax for real.
+endpoint; a public endpoint must never do that on a stranger's behalf.
+Three lines of defence, because a lexical scan alone can be fooled (an escaped
+``\\#`` in a prefixed name, a ``<`` comparison read as an IRI):
+
+1. :func:`check`, a fast lexical scan: escapes, comments, strings and IRIs are
+   blanked out, then the reserved words are looked for.
+2. Query workers run in a network namespace of their own with no interface but a
+   down loopback (:func:`kg.runner.isolate_network`), so even a SERVICE that got
+   through cannot connect anywhere.
+3. Where a worker cannot be isolated, and before a query goes to a remote store
+   (which would do the fetching), :func:`deep_check` parses the query with a real
+   SPARQL parser (rdflib's) and refuses any SERVICE in the parse tree, and any
+   query that parser cannot read.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.errors import QueryRejected
 
 _LEXEMES = re.compile(
     r"""
-      (?P<long1>'''(?:[^'\\]|\\.|'(?!''))*''')
+      (?P<escape>\\.)
+    | (?P<long1>'''(?:[^'\\]|\\.|'(?!''))*''')
     | (?P<long2>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
     | (?P<str1>'(?:[^'\\\n\r]|\\.)*')
     | (?P<str2>"(?:[^"\\\n\r]|\\.)*")
@@ -27,12 +39,14 @@ _LEXEMES = re.compile(
     """,
     re.VERBOSE,
 )
-_WORD = r"(?<![\w?$:.\-]){}(?![\w:\-])"
+_WORD = r"(?<![\w?$:\-]){}(?![\w:\-])"
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 _FIRST = re.compile(_WORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IGNORECASE)
 _SERVICE = re.compile(_WORD.format("SERVICE"), re.IGNORECASE)
 _FROM = re.compile(_WORD.format("FROM"), re.IGNORECASE)
+_NONDETERMINISTIC = re.compile(_WORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
+                               re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,7 @@ class QueryShape:
 
     form: str
     has_dataset: bool = False  # FROM or FROM NAMED: the query names its own dataset
+    nondeterministic: bool = False  # RAND, NOW, UUID, STRUUID or BNODE: no two answers alike
 
     @property
     def returns_graph(self) -> bool:
@@ -78,4 +93,33 @@ def check(query: str) -> QueryShape:
         raise QueryRejected(
             "SERVICE (federated query) is not allowed: this endpoint never fetches remote data",
             code="service_refused")
-    return QueryShape(form, has_dataset=bool(_FROM.search(code)))
+    return QueryShape(form, has_dataset=bool(_FROM.search(code)),
+                      nondeterministic=bool(_NONDETERMINISTIC.search(code)))
+
+
+@functools.lru_cache(maxsize=4096)
+def deep_check(query: str, prologue: str = "") -> None:
+    """Refuse a query whose parse tree holds a SERVICE clause, or that cannot be parsed.
+
+    Slower than :func:`check` (rdflib's parser: a few to tens of ms), so verdicts are
+    cached by query text.
+    """
+    try:
+        tree = parseQuery(prologue + query)
+    except Exception as err:  # pyparsing's errors have no common base worth naming  # noqa: BLE001
+        raise QueryRejected(f"SPARQL syntax error: {err}") from None
+    if _has_service(tree):
+        raise QueryRejected(
+            "SERVICE (federated query) is not allowed: this endpoint never fetches remote data",
+            code="service_refused")
+
+
+def _has_service(node: object) -> bool:
+    """Walk rdflib's parse tree (CompValue dicts inside pyparsing ParseResults)."""
+    if getattr(node, "name", None) == "ServiceGraphPattern":
+        return True
+    if isinstance(node, dict):
+        return any(_has_service(v) for v in node.values())
+    if isinstance(node, ParseResults | list | tuple):
+        return any(_has_service(v) for v in node)
+    return False

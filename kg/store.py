@@ -107,7 +107,7 @@ class OxigraphStore:
                 query,
                 prefixes=self.prefixes,
                 substitutions=substitutions or None,
-                default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+                default_graph=_default_graph(default_graphs, named_graphs),
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None,
             )
         except SyntaxError as err:
@@ -159,6 +159,20 @@ class OxigraphStore:
             ox.serialize(named, target, fmt, prefixes=self.prefixes)
         else:
             self._store.dump(target, fmt, from_graph=ox.DefaultGraph(), prefixes=self.prefixes)
+
+
+EMPTY_GRAPH = "urn:x-kg:empty-default-graph"
+
+
+def _default_graph(default_graphs: list[str] | None, named_graphs: list[str] | None
+                   ) -> list[ox.NamedNode] | None:
+    """The protocol's default graph: the graphs named, else, when only named graphs are given,
+    an empty one (SPARQL 1.1 Protocol 2.1.4); else the store's own (the merged graphs)."""
+    if default_graphs:
+        return [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        return [ox.NamedNode(EMPTY_GRAPH)]
+    return None
 
 
 def to_ox(term: object) -> Term:

@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import KgError, NoBuild, NotFound, QueryRejected
+from kg.remote import RemoteStoreError
 from kg.runner import Busy, QueryTimeout
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ def _kg_error(err: KgError) -> Response:
         return error_response(err.status, err.code, str(err))
     if isinstance(err, NotFound):
         return error_response(404, err.code, str(err))
+    if isinstance(err, RemoteStoreError):
+        log.warning("%s", err)  # the store's address and its answer stay in the log
+        return error_response(502, err.code, "the data store behind this site did not answer; "
+                                             "try again later")
     if isinstance(err, NoBuild | QueryTimeout):
         return error_response(503, err.code, str(err))
     if isinstance(err, Busy):

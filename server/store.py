@@ -119,7 +119,8 @@ class PoolHolder:
             endpoint = remote_endpoint(self.settings)
             return RemoteRunner(RemoteStore(endpoint, PREFIXES), self.settings.query_timeout)
         return QueryPool(self.settings.max_concurrent_queries, self.settings.query_timeout,
-                         PREFIXES, queue_wait=min(self.settings.query_timeout / 2, 5.0))
+                         PREFIXES, queue_wait=min(self.settings.query_timeout / 2, 5.0),
+                         memory_mb=self.settings.query_memory)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -165,9 +166,19 @@ def test_cors_preflight_and_headers(client: FlaskClient) -> None:
 
 
 def test_etag_and_304(client: FlaskClient) -> None:
+    """Embedded store: an ETag from build and request, 304 on a repeat (weak comparison too).
+    Remote store: no ETag, since its data changes when `kg publish` runs, not the build."""
     query = {"query": "SELECT ?s WHERE { ?s a pf:Person }"}
     first = client.get("/sparql", query_string=query, headers={"Accept": JSON})
+    if client.application.config["KG"].store != "embedded":
+        assert "ETag" not in first.headers
+        return
     etag = first.headers["ETag"]
+    weak = client.get("/sparql", query_string=query,
+                      headers={"Accept": JSON, "If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    posted = client.post("/sparql", data=query, headers={"Accept": JSON, "If-None-Match": etag})
+    assert posted.status_code == 200
     again = client.get("/sparql", query_string=query,
                        headers={"Accept": JSON, "If-None-Match": etag})
     assert again.status_code == 304
@@ -246,3 +257,91 @@ def test_no_connection_leaves_the_server(live_server: str, template: str) -> Non
         assert listener.connections == 0
     finally:
         listener.close()
+
+
+def test_no_etag_for_answers_that_change_by_themselves(client: FlaskClient) -> None:
+    queries = ["SELECT (RAND() AS ?r) {}", "SELECT (NOW() AS ?t) {}", "SELECT (STRUUID() AS ?u) {}"]
+    if client.application.config["KG"].store == "embedded":  # Virtuoso lacks BNODE()
+        queries.append("CONSTRUCT { ?s <http://x/p> ?b } WHERE { ?s a pf:Person BIND(BNODE() AS ?b) }")
+    for query in queries:
+        response = client.get("/sparql", query_string={"query": query})
+        assert response.status_code == 200 and "ETag" not in response.headers, query
+
+
+def test_no_etag_for_an_uncapped_stream(seed_settings: Settings) -> None:
+    """An uncapped answer could still be cut by the time limit, so it is never cacheable."""
+    client = create_app(seed_settings.replace(max_rows=0)).test_client()
+    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+    assert response.status_code == 200 and "ETag" not in response.headers
+
+
+def test_head_requests_do_not_use_up_the_workers(seed_settings: Settings) -> None:
+    """HEAD never reads the body; the worker must still come back (pool of one, three HEADs)."""
+    client = create_app(seed_settings.replace(max_concurrent_queries=1)).test_client()
+    query = {"query": "SELECT ?s WHERE { ?s a pf:Person }"}
+    for _ in range(3):
+        assert client.head("/sparql", query_string=query).status_code == 200
+    assert client.get("/sparql", query_string=query, headers={"Accept": JSON}).status_code == 200
+
+
+def test_named_graph_uri_alone_gives_an_empty_default_graph(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": JSON}, query_string={
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "named-graph-uri": "http://127.0.0.1:5000/graph/ontology"})
+    assert response.get_json()["results"]["bindings"][0]["n"]["value"] == "0"
+
+
+def test_ask_has_no_csv_or_tsv_answer(client: FlaskClient) -> None:
+    for accept in ("text/csv", "text/tab-separated-values"):
+        response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": accept})
+        assert response.status_code == 406
+
+
+BYPASSES = [
+    "ASK {{ {{}} .SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+    "PREFIX ex: <http://x/> SELECT * {{ {{ ?a ex:a\\' ?o }} UNION "
+    "{{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
+    "SELECT * {{ ?x ?p ?o FILTER(?x<2)SERVICE#>\n<http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+]
+
+
+@pytest.mark.parametrize("template", BYPASSES)
+def test_tricks_that_hide_service_connect_nowhere(live_server: str, template: str) -> None:
+    """Queries that hid SERVICE from a lexical scan (a review found them): refused, or run by
+    a worker with no network; either way nothing reaches the listener."""
+    listener = Listener()
+    try:
+        status, _, _ = get(sparql_url(live_server, template.format(port=listener.port)))
+        time.sleep(0.3)
+        assert status in (200, 400, 503)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def _try_connect(port: int, out: Any) -> None:
+    from kg.runner import isolate_network
+
+    isolated = isolate_network()
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        out.put((isolated, "connected"))
+    except OSError as err:
+        out.put((isolated, f"refused: {err}"))
+
+
+def test_an_isolated_worker_cannot_connect_anywhere() -> None:
+    """The network namespace of a query worker has no route, not even to 127.0.0.1."""
+    import multiprocessing
+
+    listener = Listener()
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    process = context.Process(target=_try_connect, args=(listener.port, out))
+    process.start()
+    process.join(30)
+    isolated, outcome = out.get(timeout=5)
+    listener.close()
+    if not isolated:
+        pytest.skip("this kernel refuses network namespaces; queries are parsed for SERVICE instead")
+    assert outcome.startswith("refused") and listener.connections == 0

@@ -126,8 +126,12 @@ def _protocol_dataset() -> dict[str, tuple[str, ...] | None]:
     return chosen
 
 
-def _etag(build: PublishedBuild, query: str, fmt: Format) -> str:
-    """The same query, dataset and format on the same build give the same answer."""
+def _etag(build: PublishedBuild, query: str, fmt: Format, shape: QueryShape) -> str | None:
+    """The same query, dataset and format on the same build give the same answer, unless
+    the query asks for randomness or the time, or the data lives in a remote store (which
+    changes when `kg publish` runs, not when the build does): then there is no ETag."""
+    if shape.nondeterministic or current_app.config["KG"].store != "embedded":
+        return None
     parts = [build.name, query, fmt.key, *request.values.getlist("default-graph-uri"), "|",
              *request.values.getlist("named-graph-uri"), str(current_app.config["KG"].max_rows)]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
@@ -140,15 +144,30 @@ def endpoint() -> Response:
     if query is None or not query.strip():
         return _no_query()
     shape = check(query)
-    fmt = _format((*CONSTRUCT_FORMATS, HTML) if shape.returns_graph else (*RESULT_FORMATS, HTML))
+    dataset = _protocol_dataset()  # validated before anything else answers
+    fmt = _format((*_offered(shape), HTML))
     build = get_build()
     if fmt is HTML:
         return _html(build, query, shape)
-    etag = _etag(build, query, fmt)
-    if request.if_none_match.contains(etag):
+    etag = _etag(build, query, fmt, shape)
+    if etag and request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
-    answer = _run(build, query, shape, fmt.ox_name, current_app.config["KG"].max_rows)
-    return _respond(answer, fmt, etag)
+    settings = current_app.config["KG"]
+    job = Job(store=str(build.folder / "store"), query=query, output=fmt.ox_name,
+              max_rows=settings.max_rows, **dataset)
+    answer = get_pool().run(job)
+    cacheable = etag if answer.rows is not None or answer.kind == "boolean" else None
+    return _respond(answer, fmt, cacheable)
+
+
+def _offered(shape: QueryShape) -> tuple[Format, ...]:
+    """CONSTRUCT and DESCRIBE answer in RDF; SELECT in all four result formats; ASK in the
+    two that can hold a boolean (the CSV and TSV result formats are for SELECT only)."""
+    if shape.returns_graph:
+        return CONSTRUCT_FORMATS
+    if shape.form == "ASK":
+        return tuple(f for f in RESULT_FORMATS if f.key in ("json", "xml"))
+    return RESULT_FORMATS
 
 
 def _run(build: PublishedBuild, query: str, shape: QueryShape, output: str, cap: int) -> Answer:
@@ -164,10 +183,13 @@ def _not_modified(etag: str) -> Response:
     return response
 
 
-def _respond(answer: Answer, fmt: Format, etag: str) -> Response:
+def _respond(answer: Answer, fmt: Format, etag: str | None) -> Response:
+    """Stream the answer. Only answers known to be whole (capped or boolean) get an ETag:
+    an uncapped stream could still be cut by the time limit."""
     media = fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
     response = Response(answer.chunks, content_type=media, direct_passthrough=True)
-    response.set_etag(etag)
+    if etag:
+        response.set_etag(etag)
     response.vary.add("Accept")
     if answer.rows is not None:
         response.headers["KG-Rows"] = str(answer.rows)
