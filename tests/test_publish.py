@@ -98,7 +98,8 @@ def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> No
 def test_line_separators_inside_literals_survive_publishing(scratch_virtuoso, tmp_path: Path) -> None:
     """U+2028, U+2029 and U+0085 stay raw inside N-Triples literals; they must not split lines."""
     data = copy_data(tmp_path / "data", [])
-    text = EXTRA.read_text(encoding="utf-8").replace("\n\n", "\n\nLine\u2028separated\u2029and\u0085more.\n\n", 1)
+    odd = "Line\u2028separated\u2029and\u0085more."
+    text = EXTRA.read_text(encoding="utf-8").replace("\n\n", f"\n\n{odd}\n\n", 1)
     (data / "releases" / "150_separators.txt").write_text(text, encoding="utf-8")
     settings = Settings(base_uri="http://separators.test/", data_dir=data, build_dir=tmp_path / "b")
     build(settings)
