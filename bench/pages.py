@@ -55,7 +55,7 @@ def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[byt
 
 def wrk(url: str, seconds: float, accept: str) -> tuple[float, float, float]:
     """(p50 ms, p99 ms, requests/s) of wrk hitting ``url`` with 2 threads, 16 connections."""
-    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-H",
+    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{max(1, round(seconds))}s", "--latency", "-H",
                            f"Accept: {accept}", url], capture_output=True, text=True, check=True)
     out = done.stdout
 
