@@ -23,7 +23,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from kg.errors import KgError, QueryRejected
 from kg.runner import Answer, Job, QueryTimeout, emit
-from kg.sparql import blank_out, check, deep_check
+from kg.sparql import bind, blank_out, check, deep_check
 from kg.store import Row, Term
 
 MAX_REMOTE_QUERY = 100_000  # characters; rdflib's parser runs in the web process
@@ -45,39 +45,6 @@ class Endpoint:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
-
-
-def values_clause(bindings: Mapping[str, Term]) -> str:
-    """A VALUES clause binding each variable to its term, terms written in N-Triples syntax.
-
-    pyoxigraph terms print themselves in N-Triples syntax with every character escaped,
-    so a value can never escape its term.
-
-    >>> values_clause({"this": ox.NamedNode("http://x.org/a")})
-    'VALUES (?this) { (<http://x.org/a>) }'
-    """
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(term) for term in bindings.values())
-    return f"VALUES ({names}) {{ ({terms}) }}"
-
-
-def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
-    """The query with its values bound by a VALUES clause opening its WHERE group.
-
-    Inside the group rather than after the query, since some stores (Virtuoso) accept a
-    trailing VALUES only on SELECT. Meant for our own named queries (``kg/queries``).
-
-    >>> bind("CONSTRUCT { ?this ?p ?o } WHERE { ?this ?p ?o }", {"this": ox.NamedNode("http://a/")})
-    'CONSTRUCT { ?this ?p ?o } WHERE { VALUES (?this) { (<http://a/>) } ?this ?p ?o }'
-    >>> bind("ASK { ?this ?p ?o }", {"this": ox.NamedNode("http://a/")})
-    'ASK { VALUES (?this) { (<http://a/>) } ?this ?p ?o }'
-    """
-    if not bindings:
-        return query
-    code = blank_out(query)
-    where = re.search(r"(?<![\w?$:])WHERE(?![\w:])", code, re.IGNORECASE)
-    brace = code.index("{", where.end() if where else 0)
-    return f"{query[:brace + 1]} {values_clause(bindings)}{query[brace + 1:]}"
 
 
 def _safe_blank_nodes(body: bytes) -> bytes:

@@ -3,8 +3,8 @@
 The protocol is small on purpose (after rdflib's ``Store`` and Prez's ``Repo``):
 the web app asks for SELECT rows, CONSTRUCT triples, ASK answers and dumps, and
 never learns which store answers. A remote SPARQL store is a later implementation.
-Values are always bound with ``substitutions`` (SEP-0007), never formatted into
-query text.
+Values are bound with a VALUES clause built from terms (:func:`kg.sparql.bind`),
+never formatted into query text by hand.
 
 The default graph holds the merge of all named graphs, materialized when the build
 loads the store (:meth:`OxigraphStore.merge_into_default_graph`). Oxigraph's
@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
 from kg.errors import NoBuild, QueryRejected
+from kg.sparql import bind
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -101,12 +102,10 @@ class OxigraphStore:
         The default graph is the merge of all graphs unless the protocol names graphs
         (``default_graphs``/``named_graphs``) or the query has FROM / FROM NAMED.
         """
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             return self._store.query(
-                query,
+                bind(query, bindings),
                 prefixes=self.prefixes,
-                substitutions=substitutions or None,
                 default_graph=_default_graph(default_graphs, named_graphs),
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None,
             )
