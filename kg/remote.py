@@ -73,6 +73,8 @@ def _short(err: Exception, limit: int = 400) -> str:
 class RemoteStore:
     """The Store protocol over HTTP to a SPARQL 1.1 endpoint."""
 
+    stable_order = False  # no promise about the order of answers: pages need ORDER BY
+
     def __init__(self, endpoint: Endpoint, prefixes: Mapping[str, str] | None = None) -> None:
         self.endpoint = endpoint
         self.prefixes = dict(prefixes or {})

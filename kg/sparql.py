@@ -163,3 +163,16 @@ def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
     where = re.search(r"(?<![\w?$:])WHERE(?![\w:])", code, re.IGNORECASE)
     brace = code.index("{", where.end() if where else 0)
     return f"{query[:brace + 1]} {values_clause(bindings)}{query[brace + 1:]}"
+
+
+def bind_many(query: str, name: str, terms: list[Term]) -> str:
+    """The query with ``?name`` bound to each of ``terms`` (one VALUES row each), as :func:`bind`.
+
+    >>> bind_many("ASK { ?x ?p ?o }", "x", [ox.NamedNode("http://a/"), ox.NamedNode("http://b/")])
+    'ASK { VALUES ?x { <http://a/> <http://b/> } ?x ?p ?o }'
+    """
+    code = blank_out(query)
+    where = re.search(r"(?<![\w?$:])WHERE(?![\w:])", code, re.IGNORECASE)
+    brace = code.index("{", where.end() if where else 0)
+    values = f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}"
+    return f"{query[:brace + 1]} {values}{query[brace + 1:]}"

@@ -43,6 +43,10 @@ class Store(Protocol):
 class OxigraphStore:
     """A pyoxigraph store opened read-write (to build) or read-only (to serve)."""
 
+    # A read-only store answers a query in its index order, the same every time, so pages
+    # can be cut with LIMIT/OFFSET without a costly ORDER BY.
+    stable_order = True
+
     def __init__(self, store: ox.Store, prefixes: Mapping[str, str] | None = None) -> None:
         self._store = store
         self.prefixes = dict(prefixes or {})

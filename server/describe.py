@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.queries import load
+from kg.sparql import bind_many
 from kg.vocab import NS, PREFIXES
 from server.store import PublishedBuild
 
@@ -59,23 +60,32 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
     """
     this = {"this": ox.NamedNode(iri)}
     store = build.store
-    seen: dict[ox.Triple, None] = {}
-    for name in ("outgoing", "evidence"):
-        for triple in store.construct(load(name), this):
-            seen.setdefault(triple)
-    links = store.select(load("incoming_links"), this)
-    pages = max(1, -(-len(links) // PAGE_SIZE))
+    seen: dict[ox.Triple, None] = dict.fromkeys(store.construct(load("outgoing"), this))
+    incoming, evidence = count(build, "incoming_count", iri), count(build, "evidence_count", iri)
+    pages = max(1, -(-incoming // PAGE_SIZE), -(-evidence // PAGE_SIZE))
     if not 1 <= page <= pages:
         raise ValueError(f"there are {pages} page(s) of links to {iri}, not {page}")
-    named: set[Any] = set()
-    for row in links[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
-        subject = row["s"]
-        seen.setdefault(ox.Triple(subject, row["p"], this["this"]))
-        if isinstance(subject, ox.NamedNode) and subject not in named:
-            named.add(subject)
-            for triple in store.construct(load("neighbour"), {"this": subject}):
-                seen.setdefault(triple)
-    return Document(list(seen), len(links), page, pages)
+    window = f" LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"  # whole numbers we computed
+    order = "" if store.stable_order else " ORDER BY ?p ?s"
+    named: dict[Any, None] = {}
+    for row in store.select(load("incoming_links") + order + window, this):
+        seen.setdefault(ox.Triple(row["s"], row["p"], this["this"]))
+        if isinstance(row["s"], ox.NamedNode):
+            named.setdefault(row["s"])
+    order = "" if store.stable_order else " ORDER BY ?e"
+    spans = [row["e"] for row in store.select(load("evidence_links") + order + window, this)]
+    for span in spans:  # a hub's evidence is paged with its incoming links
+        seen.setdefault(ox.Triple(this["this"], ox.NamedNode(EVIDENCE), span))
+    for name, variable, terms in (("neighbour", "this", list(named)), ("evidence", "e", spans)):
+        if terms:
+            seen.update(dict.fromkeys(store.construct(bind_many(load(name), variable, terms))))
+    return Document(list(seen), incoming, page, pages)
+
+
+def count(build: PublishedBuild, query: str, iri: str) -> int:
+    """The ?n of a counting query about one resource (0 when nothing matches)."""
+    rows = build.store.select(load(query), {"this": ox.NamedNode(iri)})
+    return int(rows[0]["n"].value) if rows else 0
 
 
 def class_counts(build: PublishedBuild) -> list[dict[str, Any]]:

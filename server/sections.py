@@ -14,10 +14,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.queries import load
-from server.describe import label_of
+from server.describe import count, label_of
 from server.store import PublishedBuild
 
 TIMELINE_LIMIT = 100  # releases listed on a page; the count says when there are more
+SECTION_LIMIT = 200  # rows of a section query (posts, quotes, claims) read for one page
 
 
 @dataclass
@@ -100,8 +101,9 @@ class SectionBuilder:
             return None
         return f"{self.uris.page_path(*local)}#char={start},{end}"
 
-    def _rows(self, name: str, iri: str) -> list[dict[str, Any]]:
-        return self.build.store.select(load(name), {"this": ox.NamedNode(iri)})
+    def _rows(self, name: str, iri: str, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
+        """The rows of a section query, at most ``limit`` (hubs have thousands)."""
+        return self.build.store.select(load(name) + f" LIMIT {int(limit)}", {"this": ox.NamedNode(iri)})
 
     def sections(self, iri: str) -> Sections:
         found = Sections()
@@ -158,9 +160,8 @@ class SectionBuilder:
                     self._source(row),
                 )
             )
-        timeline = self._rows("timeline", iri)
-        found.timeline_total = len(timeline)
-        for row in timeline[:TIMELINE_LIMIT]:
+        found.timeline_total = count(self.build, "timeline_count", iri)
+        for row in self._rows("timeline", iri, TIMELINE_LIMIT):
             link = self._link(row, "release", "title")
             assert link is not None
             found.timeline.append(TimelineRow((_value(row, "date") or "")[:10] or None, link))
