@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
+from server.cache import Rendered, rendered
 from server.describe import Describer, Document, document, exists, release_tokens
 from server.negotiation import (
     BY_EXTENSION,
@@ -155,15 +156,27 @@ def data(kind: str, name: str) -> Response:
     iri = _iri(build, kind, slug)
     if fmt is None:
         abort(406, f"the data about {iri} is available as {describe(GRAPH_FORMATS)}")
-    assert fmt.rdf is not None
-    doc = _document(build, iri)
-    triples = doc.triples + _paging_triples(build, request.path, doc)
-    prefixes = {**PREFIXES, "hydra": HYDRA} if doc.paged else PREFIXES
-    body = ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Link"] = ", ".join([_link_header(_alternates(build, kind, slug), iri),
-                                          *_paging_links(request.path, doc)])
-    return _conditional(response, build, request.path, fmt.key)
+    chosen: Format = fmt
+
+    def render() -> Rendered:
+        assert chosen.rdf is not None
+        doc = _document(build, iri)
+        triples = doc.triples + _paging_triples(build, request.path, doc)
+        prefixes = {**PREFIXES, "hydra": HYDRA} if doc.paged else PREFIXES
+        link = ", ".join([_link_header(_alternates(build, kind, slug), iri),
+                          *_paging_links(request.path, doc)])
+        return Rendered(ox.serialize(triples, format=chosen.rdf, prefixes=prefixes),
+                        chosen.media_type, (("Link", link),))
+
+    made = rendered(build, ("data", request.path, request.args.get("page"), fmt.key), render)
+    return _conditional(_response(made), build, request.path, fmt.key)
+
+
+def _response(made: Rendered) -> Response:
+    response = Response(made.body, mimetype=made.mimetype)
+    for name, value in made.headers:
+        response.headers[name] = value
+    return response
 
 
 @bp.get("/page/<kind>/<slug>")
@@ -171,18 +184,22 @@ def page(kind: str, slug: str) -> Response:
     """The HTML page about a resource (a release page shows its text with mentions linked)."""
     build = get_build()
     iri = _iri(build, kind, slug)
-    try:
-        model = Describer(build).page(iri, _page_number())
-    except ValueError as err:
-        abort(404, str(err))
-    alternates = _alternates(build, kind, slug)[1:]
-    tokens = release_tokens(build, iri) if kind == "release" else None
-    sections = SectionBuilder(build).sections(iri) if kind != "release" else None
-    template = "release.html" if kind == "release" else "entity.html"
-    body = render_template(template, page=model, tokens=tokens, alternates=alternates,
-                           data_formats=GRAPH_FORMATS, slug=slug, sections=sections)
-    response = Response(body, mimetype="text/html")
-    doc = Document([], model.incoming_total, model.page, model.pages)
-    response.headers["Link"] = ", ".join([_link_header(alternates, iri),
-                                          *_paging_links(request.path, doc)])
-    return _conditional(response, build, request.path)
+    number = _page_number()
+
+    def render() -> Rendered:
+        try:
+            model = Describer(build).page(iri, number)
+        except ValueError as err:
+            abort(404, str(err))
+        alternates = _alternates(build, kind, slug)[1:]
+        tokens = release_tokens(build, iri) if kind == "release" else None
+        sections = SectionBuilder(build).sections(iri) if kind != "release" else None
+        template = "release.html" if kind == "release" else "entity.html"
+        body = render_template(template, page=model, tokens=tokens, alternates=alternates,
+                               data_formats=GRAPH_FORMATS, slug=slug, sections=sections)
+        doc = Document([], model.incoming_total, model.page, model.pages)
+        link = ", ".join([_link_header(alternates, iri), *_paging_links(request.path, doc)])
+        return Rendered(body.encode("utf-8"), "text/html", (("Link", link),))
+
+    made = rendered(build, ("page", request.path, number), render)
+    return _conditional(_response(made), build, request.path)

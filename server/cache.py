@@ -1,0 +1,46 @@
+"""A small per-build cache of rendered documents and pages.
+
+A published build never changes, so a page rendered once is right for as long as
+that build is served; the cache lives in the build (``PublishedBuild.cache``) and goes
+when a new build is opened. Hub pages, which take the most queries, are also the most
+visited, so this is where it pays.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from server.store import PublishedBuild
+
+MAX_ENTRIES = 2048
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a view produced: the body, its media type and the headers that go with it."""
+
+    body: bytes
+    mimetype: str
+    headers: tuple[tuple[str, str], ...]
+
+
+_LOCK = threading.Lock()
+
+
+def rendered(build: PublishedBuild, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
+    """The cached rendering for ``key`` in this build, rendering it on first use."""
+    with _LOCK:
+        entries: OrderedDict[Hashable, Rendered] = build.cache.setdefault("rendered", OrderedDict())
+        hit = entries.get(key)
+        if hit is not None:
+            entries.move_to_end(key)
+            return hit
+    made = render()  # outside the lock: two threads may render the same page once each
+    with _LOCK:
+        entries[key] = made
+        while len(entries) > MAX_ENTRIES:
+            entries.popitem(last=False)
+    return made
