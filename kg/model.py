@@ -32,6 +32,11 @@ class Release:
     published: dt.datetime | dt.date | None = None
     published_span: Span | None = None
     timezone: str | None = None
+    timezone_span: Span | None = None
+    dateline_span: Span | None = None  # the place part of the dateline ('GRAND RAPIDS, Mich.')
+    dateline_city: str | None = None
+    distributor: str | None = None
+    distributor_span: Span | None = None  # None when the wire is not named in the text
     body: str = ""
     body_span: Span | None = None
     paragraphs: list[Span] = field(default_factory=list)

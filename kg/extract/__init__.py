@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.extract import contact, curated
+from kg.extract import contact, curated, dates
 from kg.model import Facts, Release
 
 
 def extract(release: Release, facts_dir: Path | None) -> Facts:
     """All facts of one release, in a fixed order: parsed structure first, curated facts last."""
     facts = Facts(release=release)
+    dates.add_dates(facts)
     contact.add_contact_entities(facts)
     if facts_dir is not None:
         curated.merge(facts, facts_dir)

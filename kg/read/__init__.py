@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.model import Release
-from kg.read import newswire
+from kg.read import newswire, wire
 from kg.read.text import decode
 
 SUFFIXES = (".txt",)
@@ -28,10 +28,14 @@ def read_release(path: Path) -> Release:
         raise InputError(path, "is empty")
     if newswire.looks_like(text):
         return newswire.read(path, release_id(path), text)
+    if wire.looks_like(text):
+        return wire.read(path, release_id(path), text)
     raise InputError(
         path,
         "is not in a release format this version reads: expected the newswire layout "
-        "(headline, 'Month D' and 'HH:MM YYYY' date lines, body, 'Media Contact' block)",
+        "(headline, 'Month D' and 'HH:MM YYYY' date lines, body, 'Media Contact' block) or the "
+        "wire layout (headline, a dateline such as 'CITY, Month D, YYYY /PRNewswire/ --', body, "
+        "'About' and contact sections)",
     )
 
 
