@@ -31,12 +31,12 @@ LABELS = {
     "address": "address",
 }
 _LABEL_WORDS = "|".join(sorted((re.escape(k).replace(r"\ ", " ") for k in LABELS), key=len, reverse=True))
-LABEL = re.compile(rf"(?<![A-Za-z])(?:{_LABEL_WORDS.title()}|{_LABEL_WORDS})(?=\s*[:：])|"
-                   rf"(?<=[a-z/.])(?:{_LABEL_WORDS.title()})(?=\s*[:：])")
+LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[a-z/.]))(?=[A-Z])(?i:{_LABEL_WORDS})(?=\s*[:：])")
 COLON = re.compile(r"\s*[:：]\s*")
 HEADING = re.compile(
     r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
-    r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications)\b\s*[:：*]?",
+    r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications)"
+    r"(?:\b|(?=[A-Z][a-z]))\s*[:：*]?",
     re.MULTILINE,
 )
 STOP = re.compile(
@@ -46,7 +46,11 @@ STOP = re.compile(
 )
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
-WEBSITE = re.compile(r"(?:https?://|www\.)[^\s@]+?(?=[A-Z][a-z]|\s|$)|(?:https?://)\S+")
+TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
+WEBSITE = re.compile(rf"(?:https?://|www\.)[A-Za-z0-9.-]+?\.{TLD}(?![A-Za-z])(?:/[^\s]*)?|https?://\S+")
+CONTACT_SENTENCE = re.compile(
+    r"\bcontact\s+(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})\s+(?:at|via|on)\s+"
+    r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
 NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
 ORG_WORDS = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
@@ -91,16 +95,20 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     headings = [m for m in HEADING.finditer(text, start) if _heads_a_section(text, m)]
     labelled = [m for m in LABEL.finditer(text, start) if LABELS[m[0].lower()] in ("company", "person")]
     if headings:
-        begin, values_at = headings[-1].start(), headings[-1].end()
+        chosen = next((h for h in headings if _labelled(text, h.end(), _section_end(text, h.end()))),
+                      headings[-1])
+        begin, values_at = chosen.start(), chosen.end()
         if labelled and labelled[0].start() < begin and _labelled_run(text, labelled[0].start()):
             begin = values_at = labelled[0].start()
     elif labelled and _labelled_run(text, labelled[0].start()):
         begin = values_at = labelled[0].start()
     else:
-        return None
-    stop = STOP.search(text, values_at)
-    end = stop.start() if stop else len(text)
-    values = _labelled(text, values_at, end) or _free_form(text, values_at, end)
+        return _contact_sentence(path, text, start)
+    end = _section_end(text, values_at)
+    values = _labelled(text, values_at, end)
+    first_label = min((v.start for v in values.values()), default=end)
+    for field, span in _free_form(text, values_at, first_label, needs_address=not values).items():
+        values.setdefault(field, span)
     if not values:
         return None
     last = max(span.end for span in values.values())
@@ -109,11 +117,29 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     return contact
 
 
+def _section_end(text: str, start: int) -> int:
+    stop = STOP.search(text, start)
+    return stop.start() if stop else len(text)
+
+
+def _contact_sentence(path: Path, text: str, start: int) -> ContactPoint | None:
+    """'For media inquiries, please contact María Briones at mbriones@hco.com'."""
+    match = CONTACT_SENTENCE.search(text, start)
+    if match is None:
+        return None
+    values = {field: Span(match.start(field), match.end(field), match[field])
+              for field in ("person", "email")}
+    contact = ContactPoint(span=Span(match.start(), match.end(), match[0]))
+    _fill(path, contact, values)
+    return contact
+
+
 def _heads_a_section(text: str, match: re.Match[str]) -> bool:
     """A heading ends its line, or is followed by labelled values or glued contact details."""
     after = text[match.end(): match.end() + 200]
     line_rest = after.split("\n", 1)[0].strip()
-    if not line_rest or match[0].rstrip().endswith((":", "：", "*")):
+    glued = text[match.end() - 1: match.end() + 1].isalpha() and after[:1].isupper()
+    if not line_rest or glued or match[0].rstrip().endswith((":", "：", "*")):
         return True
     return bool(LABEL.match(line_rest) or EMAIL.search(line_rest) or PHONE.search(line_rest))
 
@@ -143,20 +169,21 @@ def _labelled(text: str, start: int, end: int) -> dict[str, Span]:
     return values
 
 
-def _free_form(text: str, start: int, end: int) -> dict[str, Span]:
+def _free_form(text: str, start: int, end: int, needs_address: bool = True) -> dict[str, Span]:
     """Pieces of a free-form section: e-mail, phone, website, country, 'City, State', names."""
     values: dict[str, Span] = {}
     chunk = text[start:end]
-    for pattern, field in ((EMAIL, "email"), (WEBSITE, "website"), (PHONE, "phone")):
+    for pattern, field in ((PHONE, "phone"), (WEBSITE, "website"), (EMAIL, "email")):
         match = pattern.search(chunk)
-        if match and field not in values:
+        if match:
             values[field] = Span(start + match.start(), start + match.end(), match[0])
+            chunk = chunk[:match.start()] + " " * len(match[0]) + chunk[match.end():]
     taken = [(s.start, s.end) for s in values.values()]
     for line_start, line in _pieces(text, start, end, taken):
         if len(line) > 120:
             break
         _free_piece(line_start, line, values)
-    if not ({"email", "phone"} & set(values)):
+    if needs_address and not ({"email", "phone"} & set(values)):
         return {}
     return values
 
@@ -173,8 +200,9 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
         for s, e in [*cuts, (line_end, line_end)]:
             piece = text[position:s]
             lead = len(piece) - len(piece.lstrip())
-            if piece.strip():
-                out.append((position + lead, piece.strip()))
+            for part in re.split(r"(?<=\))(?=[A-Z])", piece.strip()):  # 'IBN (…)Los Angeles'
+                out.append((position + lead, part))
+                lead += len(part)
             position = max(position, e)
     return out
 
@@ -190,7 +218,12 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     if city and "city" not in values and not ORG_WORDS.search(piece):
         values["city"] = Span(at, at + len(city[1]), city[1])
         return
+    if ORG_WORDS.search(piece) and len(piece.split()) <= 4 and "company" not in values:
+        values["company"] = Span(at, at + len(piece), piece)
+        return
     person = PERSON.match(piece)
+    if person and len(person[0].split()) == 3 and ORG_WORDS.search(piece[person.end():] or piece):
+        person = re.match(r"\S+\s+\S+", piece)  # 'Kevin Kelley Ocean Thermal Energy Corporation'
     if person and "person" not in values and not ORG_WORDS.search(person[0]):
         values["person"] = Span(at, at + len(person[0]), person[0])
         rest = piece[person.end():]

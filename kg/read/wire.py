@@ -87,7 +87,7 @@ def _parse_dateline(line: str, offset: int) -> Dateline | None:
         return None
     cut = min(starts)
     place_text = TAIL_OUT.sub("", line[:cut].rstrip(" ,"))
-    if not (0 < len(place_text) <= 60) or not place_text[0].isupper() or "." in place_text[-1:] and \
+    if not (0 < len(place_text) <= 60) or ":" in place_text or not place_text[0].isupper() or "." in place_text[-1:] and \
             not re.search(r"\b[A-Z][a-z]{1,3}\.$", place_text):
         return None
     if len(place_text.split()) > 7 or re.search(r"\b(?:is|are|has|have|the|will)\b", place_text):
@@ -125,7 +125,7 @@ def read(path: Path, release_id: str, text: str) -> Release:
     release.headline_span = first.span("headline")
     release.headline = release.headline_span.text
     body_start = first.end
-    for line in all_lines[1:6]:
+    for line in all_lines[1:3]:
         dateline = _parse_dateline(line.text, line.start)
         if dateline is not None:
             release.dateline_span = dateline.place
