@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.extract import contact, curated, dates
+from kg.extract import contact, curated, dates, mentions
 from kg.model import Facts, Release
 
 
@@ -18,6 +18,7 @@ def extract(release: Release, facts_dir: Path | None) -> Facts:
     facts = Facts(release=release)
     dates.add_dates(facts)
     contact.add_contact_entities(facts)
+    mentions.add_mentions(facts)
     if facts_dir is not None:
         curated.merge(facts, facts_dir)
     return facts

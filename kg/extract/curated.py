@@ -25,10 +25,16 @@ def facts_file(facts_dir: Path, release_id: str) -> Path:
 
 
 def merge(facts: Facts, facts_dir: Path) -> None:
-    """Add the curated facts of this release, if it has a file, after checking every span."""
+    """Add the curated facts of this release, if it has a file, after checking every span.
+
+    A curated mention overrides what extraction found inside it: an extracted span that
+    lies within a curated mention of another entity ('Shanghai' inside a curated
+    organization's name) is dropped.
+    """
     path = facts_file(facts_dir, facts.release.id)
     if not path.exists():
         return
+    before = {id(e): list(e.spans) for e in facts.entities}
     doc = _load(path)
     loader = _Loader(path, facts)
     for key, kind in ENTITY_KEYS.items():
@@ -41,6 +47,19 @@ def merge(facts: Facts, facts_dir: Path) -> None:
         facts.quotes.append(loader.quote(item, f"quotes[{index}]"))
     for index, item in enumerate(_list(path, doc, "quantities")):
         facts.quantities.append(loader.quantity(item, f"quantities[{index}]"))
+    _drop_nested(facts, before)
+
+
+def _drop_nested(facts: Facts, before: dict[int, list[Span]]) -> None:
+    curated = [(e, s) for e in facts.entities for s in e.spans if s not in before.get(id(e), [])]
+    for entity in facts.entities:
+        entity.spans = [
+            s for s in entity.spans
+            if s not in before.get(id(entity), []) or not any(
+                other is not entity and c.start <= s.start and s.end <= c.end and (c.start, c.end) !=
+                (s.start, s.end) for other, c in curated)
+        ]
+    facts.entities = [e for e in facts.entities if e.spans]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -127,7 +146,9 @@ class _Loader:
     def entity(self, kind: str, item: dict[str, Any], where: str) -> None:
         entity = self.facts.entity(kind, str(self.field(item, "name", where)))
         for index, mention in enumerate(self.field(item, "mentions", where)):
-            entity.spans.append(self.span(mention, f"{where}.mentions[{index}]"))
+            span = self.span(mention, f"{where}.mentions[{index}]")
+            if all((s.start, s.end) != (span.start, span.end) for s in entity.spans):
+                entity.spans.append(span)
         entity.place_type = item.get("type") or entity.place_type
         entity.country_code = item.get("country_code") or entity.country_code
         entity.same_as.extend(item.get("same_as", []))

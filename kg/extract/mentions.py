@@ -1,0 +1,331 @@
+"""Organizations, people and places a release names, each with every span that mentions it.
+
+No statistical model: candidates are runs of capitalized words, and what a run is comes
+from what press releases give away. An organization ends in a legal form or an
+organization word ('Corporation', 'Fund', 'Alliance'), heads an 'About X' section, is the
+contact's company, opens the body ('Kin, the pioneering …, today announced'), or is
+defined by a parenthesis ('Central Intelligence Agency (CIA)'). A person starts with an
+honorific or a known first name, or is the contact person. A place is in the gazetteer
+(countries, US states, cities, regions) and stands alone, not inside an organization's
+name. Once an entity is known, its other mentions are found by name (and people by their
+surname or first name alone).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.extract import lexicon
+from kg.model import Entity, Facts, Span
+
+WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
+CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the|-)"
+LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?)"
+PHRASE = re.compile(rf"(?<![\w’'])(?:{WORD})(?:(?: {CONNECTOR})* (?:{WORD}))*{LEGAL}?")
+SENTENCE_CUT = re.compile(r"(?<![A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)(?<!Jr)"
+                          r"(?<!Sr)(?<!Co)\. (?=[A-Z])")
+AND_CUT = re.compile(r" (?:and|&) ")
+CITYBIZ = re.compile(r"appeared first on (?P<name>\w[\w.]*?)\.?$", re.MULTILINE)
+LEADING = re.compile(r"^(?:(?:The|This|That|These|Our|Its|In|At|On|By|For|From|With|As|And|But|"
+                     r"Since|After|When|While|Through|Under|Over|About|If|All|Both|Each|Every|"
+                     r"Led|Recently|Today|Additionally|Besides|Meanwhile|However|Also|Through|"
+                     r"Join|Visit|Contact|Please|Follow|Learn|Read|See|Dear|Like|Unlike|Per) )+")
+ABOUT = re.compile(r"(?:^|(?<=\s\s))About (?:the )?(?P<name>[A-Z][^\n:]{1,80}?)(?::|\s*$|(?=\s{2})|"
+                   r"(?=(?P=name)\b)|(?= is\b))", re.MULTILINE)
+OPENING = re.compile(
+    rf"(?<![\w’'])(?P<name>{PHRASE.pattern})(?:\s\([^)]*\))?(?:, (?:a|an|the|operator|one|provider|maker|"
+    r"developer|leader)\b| (?:today |recently |has |have |will |is |are |officially )?(?:announced|"
+    r"announces|launched|launches|unveiled|unveils|introduced|introduces|is launching|is bringing|"
+    r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
+)
+ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?\)")
+POSSESSIVE = re.compile(r"['’]s$")
+STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
+ACRONYM_STOP = {"AI", "CEO", "CFO", "COO", "CTO", "CMO", "AMA", "EV", "MW", "GW", "IT", "HR", "PR",
+                "FAQ", "USD", "ID", "TV", "OK", "AM", "PM", "LLC", "INC", "NFT", "API", "APP"}
+
+
+@dataclass
+class _Found:
+    kind: str
+    name: str
+    spans: list[Span]
+    place_type: str | None = None
+
+
+def phrases(text: str) -> list[Span]:
+    """Runs of capitalized words, without a leading function word ('The', 'In') or trailing 's."""
+    out = []
+    for match in PHRASE.finditer(text):
+        offset = match.start()
+        for piece in SENTENCE_CUT.split(match[0]):
+            out.extend(_trim(piece, offset + match[0].find(piece, offset - match.start())))
+    return out
+
+
+def _trim(value: str, start: int) -> list[Span]:
+    lead = LEADING.match(value)
+    if lead:
+        value, start = value[lead.end():], start + lead.end()
+    glued = re.search(r"(?<=[a-z])(?=[A-Z])", value)
+    if glued and value.split()[0] and value[glued.start():].startswith(value.split()[0][:4]):
+        value = value[:glued.start()]  # 'About KinKin is', 'Pegasus TechnologiesPegasus …'
+    value = POSSESSIVE.sub("", value)
+    if not value.endswith(("Inc.", "Corp.", "Co.", "Ltd.", "U.S.", "D.C.")):
+        value = value.rstrip(".-& ")
+    if value and value[0].isupper():
+        return [Span(start, start + len(value), value)]
+    return []
+
+
+def heading_lines(text: str) -> list[tuple[int, int]]:
+    """Lines in title case (headlines, sub-headings): every word capitalized, so no clue."""
+    out, offset = [], 0
+    for line in text.split("\n"):
+        words = re.findall(r"[A-Za-z][\w'’&.-]*", line)
+        small = sum(1 for w in words if w[0].islower() and w not in
+                    ("of", "and", "the", "for", "to", "in", "on", "with", "a", "an", "at", "by"))
+        if words and len(words) <= 25 and small == 0 and not line.rstrip().endswith((".", ":")):
+            out.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return out
+
+
+def add_mentions(facts: Facts) -> None:
+    """Find organizations, then people, then places; later kinds never overlap earlier ones."""
+    release = facts.release
+    text = release.text
+    cands = phrases(text)
+    taken: list[tuple[int, int]] = []
+    if release.headline_span:
+        taken.append((release.headline_span.start, release.headline_span.end))
+    headings = heading_lines(text)
+    if release.headline:  # the headline, wherever the page repeats it
+        headings += [(m.start(), m.end()) for m in re.finditer(re.escape(release.headline), text)]
+    if release.dateline_span and release.body_span:
+        headings.append((release.dateline_span.start, release.body_span.start))
+    if release.contact:
+        headings.append((release.contact.span.start, release.contact.span.end))
+    seedable = [c for c in cands if _free(c, headings)]
+    orgs = _organizations(facts, text, seedable)
+    _claim(orgs, taken)
+    people = _people(facts, text, seedable, taken)
+    _claim(people, taken)
+    places = _places(facts, text, cands, taken)
+    for found in [*orgs, *people, *places]:
+        entity = facts.entity(found.kind, found.name)
+        known = {(s.start, s.end) for s in entity.spans}
+        entity.spans.extend(s for s in found.spans if (s.start, s.end) not in known)
+        if found.place_type and not entity.place_type:
+            entity.place_type = found.place_type
+
+
+def _claim(found: list[_Found], taken: list[tuple[int, int]]) -> None:
+    taken.extend((s.start, s.end) for f in found for s in f.spans)
+
+
+def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
+    return all(span.end <= start or span.start >= end for start, end in taken)
+
+
+def _is_org_phrase(value: str) -> bool:
+    words = value.replace(",", "").split()
+    return len(words) >= 2 and words[-1] in lexicon.ORG_HEADS or \
+        bool(re.match(r"(?:University|Department|Ministry|Bank|Institute|Office|Bureau|Division) of ",
+                      value))
+
+
+def _org_seeds(value: str) -> list[str]:
+    """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
+    title = re.match(rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)})\b[\w\s-]*? (?:of|at|for) )", value)
+    if title:
+        value = value[title.end():]
+    part_of = re.match(r"^[A-Z]\w*(?: [A-Z]\w*)? of (?:the )?", value)
+    if part_of and value.split()[0] not in lexicon.ORG_HEADS and _is_org_phrase(value[part_of.end():]):
+        value = value[part_of.end():]
+    parts = AND_CUT.split(value)
+    if len(parts) == 2 and all(_is_org_phrase(p) or len(p.split()) == 1 for p in parts) and \
+            _is_org_phrase(parts[0]):
+        return [p for p in parts if _is_org_phrase(p)]
+    return [value] if _is_org_phrase(value) else []
+
+
+def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
+    names: dict[str, str] = {}  # surface -> normalized name
+    release = facts.release
+    seeds = [seed for c in cands if not _is_person(c.text) for seed in _org_seeds(c.text)]
+    strong = [m["name"].strip() for m in ABOUT.finditer(text)]
+    if release.contact and release.contact.company:
+        strong.append(re.sub(r"\s*\(.*\)$", "", release.contact.company[0]))
+        strong.append(release.contact.company[0])
+    body = release.body_span.start if release.body_span else 0
+    strong += [m["name"].strip() for m in OPENING.finditer(text, body, body + 400)
+               if not _is_person(m["name"].strip()) and not AND_CUT.search(m["name"])]
+    strong += [m["name"] for m in CITYBIZ.finditer(text)]
+    strong += _acronyms(text, cands)
+    for seed in strong + [s for s in seeds if not _is_person(s)]:
+        seed = POSSESSIVE.sub("", seed.strip(" ,"))
+        if seed.startswith("The ") and not re.search(rf"[a-z,] {re.escape(seed)}", text):
+            seed = seed[4:]
+        seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
+        if seed and seed[0].isalpha() and len(seed) > 1 and seed not in lexicon.places():
+            names.setdefault(seed, seed)
+    _aliases(text, names)
+    _merge_prefixes(names)
+    for name in list(names):  # 'EMERALTRADE' is 'Emeraltrade'
+        if not name.isupper() and name.upper() in text and name.upper() not in names:
+            names[name.upper()] = names[name]
+    return _locate(text, names, "organization")
+
+
+def _acronyms(text: str, cands: list[Span]) -> list[str]:
+    """All-capital words of 3 to 5 letters that stand alone: agencies, bodies, issuers."""
+    out = []
+    for cand in cands:
+        if re.fullmatch(r"[A-Z]{3,5}", cand.text) and cand.text not in ACRONYM_STOP and \
+                cand.text.title() not in lexicon.places() and cand.text not in lexicon.places() \
+                and text[cand.start - 1: cand.start] != "(" and \
+                text[cand.end: cand.end + 1] not in (":", ")") and not re.search(
+                    r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB):\s*$", text[:cand.start][-12:]):
+            out.append(cand.text)
+    return out
+
+
+def _aliases(text: str, names: dict[str, str]) -> None:
+    """'Ocean Thermal Energy Corporation (OTE Corp)' and initials that the text uses."""
+    for name in list(names):
+        for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
+            alias = match["alias"].strip()
+            if alias not in lexicon.places() and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias):
+                names.setdefault(alias, names[name])
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        if len(initials) >= 3 and re.search(rf"\b{initials}\b", text) and \
+                names.get(initials, initials) == initials:
+            names[initials] = names[name]
+    squashed = {n: re.sub(r"\W", "", n).lower() for n in names}
+    for short in names:  # 'Hui Zhou Wealth' is 'Hong Kong Huizhou Wealth Technology Co., Ltd.'
+        host = [n for n in names if n != short and len(squashed[short]) >= 6 and
+                squashed[short] in squashed[n] and names[n] == n]
+        if host and names[short] == short:
+            names[short] = max(host, key=len)
+
+
+def _merge_prefixes(names: dict[str, str]) -> None:
+    """'Trump Media' is 'Trump Media and Technology Group Corp.'; the fullest form names both."""
+    for short in sorted(names, key=len):
+        longer = [n for n in names if n != short and n.startswith(short + " ") or
+                  n.startswith(short + ",")]
+        if longer and len(short) >= 3:
+            full = names[max(longer, key=len)]
+            for surface, name in names.items():
+                if name == names[short] or surface == short:
+                    names[surface] = full
+
+
+def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
+    """Every occurrence of each surface (longest first, not inside a longer one)."""
+    found: dict[str, _Found] = {}
+    taken: list[tuple[int, int]] = []
+    for surface in sorted(names, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w&]){re.escape(surface)}(?![\w&])")
+        for match in pattern.finditer(text):
+            span = Span(match.start(), match.end(), surface)
+            if _free(span, taken):
+                taken.append((span.start, span.end))
+                found.setdefault(names[surface], _Found(kind, names[surface], [])).spans.append(span)
+    return list(found.values())
+
+
+def _is_person(value: str) -> bool:
+    words = value.split()
+    if not 2 <= len(words) <= 4 or any(w in lexicon.ORG_HEADS for w in words):
+        return False
+    if words[0] in lexicon.HONORIFICS:
+        return True
+    return words[0] in lexicon.first_names() and all(w[:1].isupper() for w in words) and \
+        not any(w.isupper() and len(w) > 1 for w in words) and value not in lexicon.places()
+
+
+def _people(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]) -> list[_Found]:
+    names: dict[str, str] = {}
+    contact = facts.release.contact
+    if contact and contact.person and len(contact.person[0].split()) >= 2 and \
+            not re.search(r"\b(?:Team|Department|Desk|Office)\b", contact.person[0]):
+        names[contact.person[0]] = contact.person[0]
+    for cand in cands:
+        value = re.sub(r",.*$", "", cand.text)
+        if _free(cand, taken) and _is_person(value):
+            names.setdefault(value, _strip_honorific(value))
+    for match in re.finditer(r"(?:said|says|added|according to|by|from|CEO|President|Founder)\s+"
+                             r"(?P<name>[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: [A-Z][a-z’'\-]+){1,2})", text):
+        span = Span(match.start("name"), match.end("name"), match["name"])
+        if _free(span, taken) and not any(w in lexicon.ORG_HEADS for w in span.text.split()) \
+                and span.text not in lexicon.places():
+            names.setdefault(span.text, span.text)
+    found = _locate(text, names, "person")
+    _short_forms(text, found, taken)
+    return found
+
+
+def _strip_honorific(value: str) -> str:
+    words = value.split()
+    return " ".join(words[1:]) if words[0] in lexicon.HONORIFICS and len(words) > 2 else value
+
+
+def _short_forms(text: str, people: list[_Found], taken: list[tuple[int, int]]) -> None:
+    """'Moffatt' and 'Jennifer' alone, after 'Jennifer Moffatt' was named, are her."""
+    spoken = [s for p in people for s in p.spans]
+    owners: dict[str, list[_Found]] = {}
+    for person in people:
+        words = [w for w in person.name.split() if w not in lexicon.HONORIFICS and len(w) > 2]
+        for word in {words[0], words[-1]} if words else set():
+            owners.setdefault(word, []).append(person)
+    for word, persons in owners.items():
+        if len(persons) != 1 or word in lexicon.places() or word in lexicon.NOT_NAMES:
+            continue
+        for match in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", text):
+            span = Span(match.start(), match.end(), word)
+            if _free(span, taken) and all(span.end <= s.start or span.start >= s.end for s in spoken) \
+                    and not text[span.end:span.end + 2].strip()[:1].isupper():
+                persons[0].spans.append(span)
+
+
+def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]) -> list[_Found]:
+    table = lexicon.places()
+    found: dict[str, _Found] = {}
+
+    def add(span: Span, name: str, kind: str) -> None:
+        if _free(span, taken):
+            found.setdefault(name, _Found("place", name, [], kind)).spans.append(span)
+
+    for cand in cands:
+        for part in _parts(cand):
+            if part.text in table:
+                add(part, *table[part.text])
+    codes = lexicon.state_codes()
+    for match in STATE_PAIR.finditer(text):
+        if match["state"] in codes:
+            add(Span(match.start("state"), match.end("state"), match["state"]), codes[match["state"]],
+                "state")
+            city = Span(match.start("city"), match.end("city"), match["city"])
+            if city.text.split()[-1] not in lexicon.ORG_HEADS and len(city.text.split()) <= 3:
+                add(city, city.text.title() if city.text.isupper() else city.text, "city")
+    dateline = facts.release.dateline_span
+    if dateline:
+        first = re.split(r"[,/]", dateline.text)[0].strip()
+        name = facts.release.dateline_city or first
+        add(Span(dateline.start, dateline.start + len(first), first), table.get(name, (name,))[0], "city")
+    return list(found.values())
+
+
+def _parts(cand: Span) -> list[Span]:
+    """A candidate, or its comma-separated parts ('Portland, Maine'), each a place if exact."""
+    out, offset = [], cand.start
+    for piece in cand.text.split(","):
+        lead = len(piece) - len(piece.lstrip())
+        value = piece.strip()
+        if value:
+            out.append(Span(offset + lead, offset + lead + len(value), value))
+        offset += len(piece) + 1
+    return out
