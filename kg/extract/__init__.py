@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.extract import contact, curated, dates, mentions
+from kg.extract import contact, curated, dates, mentions, quotes
 from kg.model import Facts, Release
 
 
@@ -19,6 +19,7 @@ def extract(release: Release, facts_dir: Path | None) -> Facts:
     dates.add_dates(facts)
     contact.add_contact_entities(facts)
     mentions.add_mentions(facts)
+    quotes.add_quotes(facts)
     if facts_dir is not None:
         curated.merge(facts, facts_dir)
     return facts

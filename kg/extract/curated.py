@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kg.errors import InputError, SpanMismatch
 from kg.model import Facts, Post, Quantity, Quote, Span
 
+_Fact = TypeVar("_Fact", Post, Quote, Quantity)
 ENTITY_KEYS = {"organizations": "organization", "people": "person", "places": "place"}
 TOP_KEYS = {"release", "about", "posts", "quotes", "quantities", *ENTITY_KEYS}
 
@@ -41,13 +42,21 @@ def merge(facts: Facts, facts_dir: Path) -> None:
         for index, item in enumerate(_list(path, doc, key)):
             loader.entity(kind, item, f"{key}[{index}]")
     facts.about.extend(loader.name(doc, "about", i) for i in range(len(doc.get("about", []))))
-    for index, item in enumerate(_list(path, doc, "posts")):
-        facts.posts.append(loader.post(item, f"posts[{index}]"))
-    for index, item in enumerate(_list(path, doc, "quotes")):
-        facts.quotes.append(loader.quote(item, f"quotes[{index}]"))
-    for index, item in enumerate(_list(path, doc, "quantities")):
-        facts.quantities.append(loader.quantity(item, f"quantities[{index}]"))
+    posts = [loader.post(item, f"posts[{i}]") for i, item in enumerate(_list(path, doc, "posts"))]
+    facts.posts = _override(facts.posts, posts)
+    quotes = [loader.quote(item, f"quotes[{i}]") for i, item in enumerate(_list(path, doc, "quotes"))]
+    facts.quotes = _override(facts.quotes, quotes)
+    quantities = [loader.quantity(item, f"quantities[{i}]")
+                  for i, item in enumerate(_list(path, doc, "quantities"))]
+    facts.quantities = _override(facts.quantities, quantities)
     _drop_nested(facts, before)
+
+
+def _override(extracted: list[_Fact], curated: list[_Fact]) -> list[_Fact]:
+    """Curated facts replace the extracted facts whose evidence overlaps theirs."""
+    kept = [e for e in extracted if not any(
+        e.span.start < c.span.end and c.span.start < e.span.end for c in curated)]
+    return kept + curated
 
 
 def _drop_nested(facts: Facts, before: dict[int, list[Span]]) -> None:

@@ -42,6 +42,12 @@ OPENING = re.compile(
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?\)")
 POSSESSIVE = re.compile(r"['’]s$")
 STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
+NAME = r"[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?(?: [A-Z][a-z’'\-]+){1,2}"
+ATTRIBUTED = re.compile(
+    rf"(?:\b(?:said|says|added|according to|by|from|{'|'.join(lexicon.TITLE_WORDS)})\s+)?"
+    rf"(?P<name>(?:Dr|Mr|Ms|Mrs|Prof)\.? {NAME}|(?<=said )(?:Dr\. )?{NAME}|(?<=says ){NAME}|"
+    rf"(?<=according to ){NAME}|(?<=[a-zA-Z] ){NAME}(?=,? (?:said|says|added)\b))"
+)
 ACRONYM_STOP = {"AI", "CEO", "CFO", "COO", "CTO", "CMO", "AMA", "EV", "MW", "GW", "IT", "HR", "PR",
                 "FAQ", "USD", "ID", "TV", "OK", "AM", "PM", "LLC", "INC", "NFT", "API", "APP"}
 
@@ -257,15 +263,21 @@ def _people(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
         value = re.sub(r",.*$", "", cand.text)
         if _free(cand, taken) and _is_person(value):
             names.setdefault(value, _strip_honorific(value))
-    for match in re.finditer(r"(?:said|says|added|according to|by|from|CEO|President|Founder)\s+"
-                             r"(?P<name>[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: [A-Z][a-z’'\-]+){1,2})", text):
+    titles = re.compile(rf"\b(?:{'|'.join(lexicon.TITLE_WORDS)}) (?P<name>{NAME})")
+    for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
-        if _free(span, taken) and not any(w in lexicon.ORG_HEADS for w in span.text.split()) \
-                and span.text not in lexicon.places():
-            names.setdefault(span.text, span.text)
+        words = span.text.split()
+        if _free(span, taken) and not any(w in lexicon.ORG_HEADS or w in lexicon.TITLE_WORDS
+                                          for w in words) and span.text not in lexicon.places():
+            names.setdefault(span.text, _normal_person(span.text))
     found = _locate(text, names, "person")
     _short_forms(text, found, taken)
     return found
+
+
+def _normal_person(value: str) -> str:
+    """'Dr. Ken-ichiro (Nobu) Kuninobu' is Ken-ichiro Kuninobu."""
+    return _strip_honorific(re.sub(r" \([^)]*\)", "", value))
 
 
 def _strip_honorific(value: str) -> str:
