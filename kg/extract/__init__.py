@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.extract import contact, curated, dates, mentions, quotes
+from kg.extract import contact, curated, dates, mentions, posts, quotes
 from kg.model import Facts, Release
 
 
@@ -20,6 +20,7 @@ def extract(release: Release, facts_dir: Path | None) -> Facts:
     contact.add_contact_entities(facts)
     mentions.add_mentions(facts)
     quotes.add_quotes(facts)
+    posts.add_posts(facts)
     if facts_dir is not None:
         curated.merge(facts, facts_dir)
     return facts

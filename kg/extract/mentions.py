@@ -151,9 +151,9 @@ def _org_seeds(value: str) -> list[str]:
     if part_of and value.split()[0] not in lexicon.ORG_HEADS and _is_org_phrase(value[part_of.end():]):
         value = value[part_of.end():]
     parts = AND_CUT.split(value)
-    if len(parts) == 2 and all(_is_org_phrase(p) or len(p.split()) == 1 for p in parts) and \
-            _is_org_phrase(parts[0]):
-        return [p for p in parts if _is_org_phrase(p)]
+    if len(parts) == 2 and (_is_org_phrase(parts[0]) or parts[1].startswith("the ") or
+                            re.fullmatch(r"[A-Z]{2,5}", parts[0])):
+        return [re.sub(r"^the ", "", p) for p in parts if _is_org_phrase(p)]
     return [value] if _is_org_phrase(value) else []
 
 
@@ -179,6 +179,9 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             names.setdefault(seed, seed)
     _aliases(text, names)
     _merge_prefixes(names)
+    for name in list(names):  # 'OTE Corp.' at a sentence end is 'OTE Corp'
+        if name.endswith(".") and name[:-1] in names:
+            names[name] = names[name[:-1]]
     for name in list(names):  # 'EMERALTRADE' is 'Emeraltrade'
         if not name.isupper() and name.upper() in text and name.upper() not in names:
             names[name.upper()] = names[name]
@@ -203,16 +206,13 @@ def _aliases(text: str, names: dict[str, str]) -> None:
     for name in list(names):
         for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
             alias = match["alias"].strip()
-            if alias not in lexicon.places() and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias):
-                names.setdefault(alias, names[name])
-        initials = "".join(w[0] for w in name.split() if w[0].isupper())
-        if len(initials) >= 3 and re.search(rf"\b{initials}\b", text) and \
-                names.get(initials, initials) == initials:
-            names[initials] = names[name]
+            if alias not in lexicon.places() and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias) \
+                    and names.get(alias, alias) == alias:
+                names[alias] = names[name]
     squashed = {n: re.sub(r"\W", "", n).lower() for n in names}
     for short in names:  # 'Hui Zhou Wealth' is 'Hong Kong Huizhou Wealth Technology Co., Ltd.'
         host = [n for n in names if n != short and len(squashed[short]) >= 6 and
-                squashed[short] in squashed[n] and names[n] == n]
+                squashed[short] in squashed[n] and squashed[short] != squashed[n] and names[n] == n]
         if host and names[short] == short:
             names[short] = max(host, key=len)
 

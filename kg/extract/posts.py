@@ -1,0 +1,142 @@
+"""Posts: a person holds a title in an organization, as one span of the text states it.
+
+The shapes press releases use, around a person already recognized:
+
+* ``Wang Ping, Secretary and Director of <Org>``, ``Michael Roberts, Chief Financial
+  Officer at Unity Connect``, ``Le Thu Thuy, SeABank's Vice Chairwoman of the Board``;
+* ``Exovera CEO Bob Sogegian``, ``Trump Media's CEO and Chairman Devin Nunes``;
+* ``hired Jennifer Moffatt as Vice President for Business Development``;
+* ``CMO Mr. Sato`` (a title alone before the name).
+
+A title with no organization stated is held in the release's issuer (its 'About'
+organization, else the contact's company), which is what a release means by it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract import lexicon
+from kg.model import Entity, Facts, Post, Span
+
+TITLE_WORD = "|".join(sorted(lexicon.TITLE_WORDS, key=len, reverse=True))
+TITLE = (rf"(?:(?:[A-Z][\w\-]*|of|and|for|the|&) )*?(?:{TITLE_WORD})"
+         rf"(?:(?: (?:of|for|and|&|the)(?: the)?)?(?: [A-Z][\w\-]*)+)*")
+AFTER = re.compile(rf"^,? (?:(?:the|a|an|our|its|their) )?(?:(?:new|respected|former|current|"
+                   rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?(?P<title>{TITLE})")
+BEFORE = re.compile(rf"(?:(?P<owner>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*)*?)(?:['’]s)? )?(?P<title>{TITLE}),? $")
+AS = re.compile(rf"^ (?:as|to) (?:(?:its|the|our|their) )?(?:[Nn]ew )?(?P<title>{TITLE})")
+
+
+def add_posts(facts: Facts) -> None:
+    """One post per person and title, from the first span that states it."""
+    text = facts.release.text
+    orgs = [e for e in facts.entities if e.kind == "organization"]
+    issuer = _issuer(facts, orgs)
+    seen: set[tuple[str, str | None]] = set()
+    headline = facts.release.headline_span
+    for person in [e for e in facts.entities if e.kind == "person"]:
+        for span in sorted(person.spans):
+            if headline and headline.start <= span.start < headline.end:
+                continue
+            for title, org, evidence in _stated(text, span, orgs):
+                title = _clean_title(title)
+                if not title or (person.name, org or issuer) in seen:
+                    continue
+                seen.add((person.name, org or issuer))
+                facts.posts.append(Post(person=person.name, title=title,
+                                        organization=org or issuer, span=evidence))
+
+
+def _stated(text: str, span: Span, orgs: list[Entity]) -> list[tuple[str, str | None, Span]]:
+    out = []
+    after = text[span.end: span.end + 200].split("\n")[0]
+    for pattern in (AFTER, AS):
+        match = pattern.match(after)
+        if match:
+            title, org = _split_title(match["title"], span.end + match.start("title"), orgs)
+            if org is None:
+                org, title = _lead_org(title, span.end + match.start("title"), orgs)
+            owner = match.groupdict().get("owner")
+            org = org or _org_named(owner, orgs) or (_org_ending_at(
+                span.end + match.start("title") - 1, text, orgs) if owner else None)
+            end = span.end + match.end()
+            out.append((title, org, Span(span.start, end, text[span.start:end])))
+    before = text[max(0, span.start - 120): span.start].split("\n")[-1]
+    match = BEFORE.search(before)
+    if match:
+        start = span.start - len(before) + match.start()
+        org = _org_named(match["owner"], orgs) or _org_ending_at(
+            span.start - len(before) + match.start("title") - 1, text, orgs)
+        title = match["title"]
+        if org is None:
+            org, title = _lead_org(title, span.start - len(before) + match.start("title"), orgs)
+        out.append((title, org, Span(start, span.end, text[start:span.end])))
+    return out
+
+
+def _split_title(title: str, start: int, orgs: list[Entity]) -> tuple[str, str | None]:
+    """'Chief Financial Officer at Unity Connect' -> ('Chief Financial Officer', 'Unity Connect')."""
+    for org in orgs:
+        for mention in org.spans:
+            at = mention.start - start
+            if 0 < at <= len(title):
+                head = re.sub(r"\s+(?:of|at|for|with|,)(?:\s+the)?\s*$", "", title[:at])
+                if head != title[:at].rstrip():
+                    return head, org.name
+    cut = re.search(r"\s(?:at|with)\s", title)
+    if cut:
+        return title[:cut.start()], None
+    return title, None
+
+
+def _lead_org(title: str, start: int, orgs: list[Entity]) -> tuple[str | None, str]:
+    """'GB News CEO', 'OPEC Fund President': an organization's mention opens the title run."""
+    best: tuple[int, str] | None = None
+    for org in orgs:
+        for mention in org.spans:
+            offset = mention.end - start
+            if mention.start <= start < mention.end and 0 < offset < len(title) and (
+                    best is None or offset > best[0]):
+                best = (offset, org.name)
+    if best is None:
+        return None, title
+    rest = re.sub(r"^(?:['’]s)?\s+", "", title[best[0]:])
+    return (best[1], rest) if rest else (None, title)
+
+
+def _org_ending_at(end: int, text: str, orgs: list[Entity]) -> str | None:
+    """The organization whose mention ends just before a title ('SeABank's', 'Exovera')."""
+    for org in orgs:
+        for mention in org.spans:
+            gap = text[mention.end:end + 1]
+            if mention.end <= end + 1 and gap in ("", " ", "'s", "’s", "'s ", "’s "):
+                return org.name
+    return None
+
+
+def _org_named(owner: str | None, orgs: list[Entity]) -> str | None:
+    if not owner:
+        return None
+    owner = owner.strip()
+    for org in orgs:
+        if owner == org.name or owner in {s.text for s in org.spans}:
+            return org.name
+    return None
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"))
+    return title if any(w in lexicon.TITLE_WORDS for w in re.split(r"[\s-]", title)) or \
+        any(w in title for w in lexicon.TITLE_WORDS) else ""
+
+
+def _issuer(facts: Facts, orgs: list[Entity]) -> str | None:
+    text = facts.release.text
+    for org in orgs:
+        if any(text[max(0, s.start - 6): s.start].endswith("About ") for s in org.spans):
+            return org.name
+    contact = facts.release.contact
+    if contact and contact.company:
+        return contact.company[0]
+    return max(orgs, key=lambda o: len(o.spans)).name if orgs else None
