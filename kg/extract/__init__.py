@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.extract import contact, curated, dates, mentions, posts, quotes
+from kg.extract import contact, curated, dates, mentions, posts, quantities, quotes
 from kg.model import Facts, Release
 
 
@@ -21,6 +21,7 @@ def extract(release: Release, facts_dir: Path | None) -> Facts:
     mentions.add_mentions(facts)
     quotes.add_quotes(facts)
     posts.add_posts(facts)
+    quantities.add_quantities(facts)
     if facts_dir is not None:
         curated.merge(facts, facts_dir)
     return facts

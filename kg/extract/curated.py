@@ -56,7 +56,7 @@ def _override(extracted: list[_Fact], curated: list[_Fact]) -> list[_Fact]:
     """Curated facts replace the extracted facts whose evidence overlaps theirs."""
     kept = [e for e in extracted if not any(
         e.span.start < c.span.end and c.span.start < e.span.end for c in curated)]
-    return kept + curated
+    return curated + kept
 
 
 def _drop_nested(facts: Facts, before: dict[int, list[Span]]) -> None:

@@ -170,6 +170,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
                if not _is_person(m["name"].strip()) and not AND_CUT.search(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
+    strong += _repeated(cands)
     for seed in strong + [s for s in seeds if not _is_person(s)]:
         seed = POSSESSIVE.sub("", seed.strip(" ,"))
         if seed.startswith("The ") and not re.search(rf"[a-z,] {re.escape(seed)}", text):
@@ -186,6 +187,15 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         if not name.isupper() and name.upper() in text and name.upper() not in names:
             names[name.upper()] = names[name]
     return _locate(text, names, "organization")
+
+
+def _repeated(cands: list[Span]) -> list[str]:
+    """A long name the body repeats (three times or more) is the name of something organized."""
+    counts: dict[str, int] = {}
+    for cand in cands:
+        if len(cand.text.split()) >= 4 and not _is_person(cand.text):
+            counts[cand.text] = counts.get(cand.text, 0) + 1
+    return [name for name, n in counts.items() if n >= 3]
 
 
 def _acronyms(text: str, cands: list[Span]) -> list[str]:
