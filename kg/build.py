@@ -68,13 +68,19 @@ class BuildResult:
     skipped: list[Outcome]
 
 
-def prepare(settings: Settings) -> list[Outcome]:
-    """Read, extract, encode and validate every release; never raises for a bad release."""
+def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outcome]:
+    """Read, extract, encode and validate every release; never raises for a bad release.
+
+    The releases are those of ``data/releases`` and then those of each extra folder.
+    """
     uris = Uris(settings.base_uri)
     releases_dir = settings.data_dir / "releases"
-    files = release_files(releases_dir)
+    files = release_files(releases_dir) if releases_dir.is_dir() or not extra_dirs else []
+    for folder in extra_dirs:
+        files.extend(release_files(folder))
     if not files:
-        raise BuildError(f"{releases_dir}: no release files (*.txt) to build from")
+        folders = ", ".join(str(f) for f in (releases_dir, *extra_dirs))
+        raise BuildError(f"{folders}: no release files (*.txt, *.html) to build from")
     _refuse_slug_collisions(files)
     return [_prepare_one(path, settings.data_dir / "facts", uris) for path in files]
 
@@ -103,9 +109,10 @@ def _prepare_one(path: Path, facts_dir: Path, uris: Uris) -> Outcome:
     return outcome
 
 
-def build(settings: Settings, skip_invalid: bool = False) -> BuildResult:
+def build(settings: Settings, skip_invalid: bool = False,
+          extra_dirs: tuple[Path, ...] = ()) -> BuildResult:
     """Build and publish; raise (publishing nothing) when a release fails and not skip_invalid."""
-    outcomes = prepare(settings)
+    outcomes = prepare(settings, extra_dirs)
     bad = [o for o in outcomes if not o.ok]
     if bad and not skip_invalid:
         raise _failure(bad)

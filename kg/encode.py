@@ -105,6 +105,18 @@ class _Encoder:
             self.add(r, PF.datePublished, _date_literal(release.published))
             self.evidence(r, release.published_span, PF.datePublished)
         self.add(r, PF.timeZone, Literal(release.timezone) if release.timezone else None)
+        if release.timezone and release.timezone_span:
+            self.evidence(r, release.timezone_span, PF.timeZone)
+        if release.dateline_city and release.dateline_span:
+            place = self.ref("place", release.dateline_city)
+            self.add(r, PF.datelinePlace, place)
+            self.evidence(r, release.dateline_span, PF.datelinePlace)
+            self.evidence(place, release.dateline_span)
+        if release.distributor and release.distributor_span:  # a wire the text does not name has no evidence
+            wire = self.ref("organization", release.distributor)
+            self.add(r, PF.distributor, wire)
+            self.evidence(r, release.distributor_span, PF.distributor)
+            self.evidence(wire, release.distributor_span)
         if release.body_span:
             self.evidence(r, release.body_span, PF.body)
         for name in self.facts.about:
