@@ -33,6 +33,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -255,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
                         help="folder of NNN_*.txt releases with NNN_*.json gold (default: %(default)s)")
+    parser.add_argument("--build", action="store_true",
+                        help="also time a whole build of the corpus (releases per second)")
     parser.add_argument("--show", metavar="FIELD",
                         help="print gold and predicted values of one field for every release")
     args = parser.parse_args(argv)
@@ -272,7 +275,28 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"{len(pairs)} releases from {args.corpus}, extracted and scored in {elapsed:.2f} s\n")
     print(table(tallies))
+    if args.build:
+        print(f"\nWhole build (read, extract, encode, SHACL gate, store, dumps) of the corpus: "
+              f"{build_rate(args.corpus):.1f} releases/s")
     return 0
+
+
+def build_rate(corpus: Path, repeats: int = 3) -> float:
+    """Releases per second of a whole `kg build --releases corpus` in this process (best of N)."""
+    from kg.build import build
+    from kg.config import Settings
+
+    count = len(list(corpus.glob("*.txt")))
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        (data / "releases").mkdir(parents=True)
+        for index in range(repeats):
+            settings = Settings(data_dir=data, build_dir=Path(tmp) / f"build{index}")
+            started = time.perf_counter()
+            build(settings, skip_invalid=True, extra_dirs=(corpus,))
+            best = min(best, time.perf_counter() - started)
+    return count / best
 
 
 def _show(field: str, name: str, gold: dict[str, Any], pred: dict[str, Any]) -> None:

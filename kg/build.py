@@ -24,7 +24,9 @@ from kg.dumps import as_records, write_dumps
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
+from kg.model import Facts
 from kg.read import read_release, release_files
+from kg.resolve import load_links, resolve
 from kg.store import OxigraphStore, quads_of
 from kg.uris import Uris, slugify
 from kg.validate import ONTOLOGY_FILE, check
@@ -82,7 +84,14 @@ def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outco
         folders = ", ".join(str(f) for f in (releases_dir, *extra_dirs))
         raise BuildError(f"{folders}: no release files (*.txt, *.html) to build from")
     _refuse_slug_collisions(files)
-    return [_prepare_one(path, settings.data_dir / "facts", uris) for path in files]
+    outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
+    extracted = [_extract_one(outcome, settings.data_dir / "facts") for outcome in outcomes]
+    links = load_links(settings.data_dir / "links")
+    resolve([facts for facts in extracted if facts is not None], links)
+    for outcome, facts in zip(outcomes, extracted, strict=True):
+        if facts is not None:
+            _check_one(outcome, facts, uris)
+    return outcomes
 
 
 def _refuse_slug_collisions(files: list[Path]) -> None:
@@ -96,17 +105,20 @@ def _refuse_slug_collisions(files: list[Path]) -> None:
         seen[slug] = path
 
 
-def _prepare_one(path: Path, facts_dir: Path, uris: Uris) -> Outcome:
-    outcome = Outcome(path=path, release_id=path.stem)
+def _extract_one(outcome: Outcome, facts_dir: Path) -> Facts | None:
+    """Read and extract one release; a bad file is kept as the outcome's error."""
     try:
-        release = read_release(path)
-        graph = release_graph(extract(release, facts_dir), uris)
+        return extract(read_release(outcome.path), facts_dir)
     except InputError as err:
         outcome.error = err
-        return outcome
-    report = check(graph, str(path))
+        return None
+
+
+def _check_one(outcome: Outcome, facts: Facts, uris: Uris) -> None:
+    """Encode one resolved release and pass it through the SHACL gate."""
+    graph = release_graph(facts, uris)
+    report = check(graph, str(outcome.path))
     outcome.graph, outcome.problems, outcome.report = graph, report.problems, report.graph
-    return outcome
 
 
 def build(settings: Settings, skip_invalid: bool = False,

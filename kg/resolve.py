@@ -1,0 +1,153 @@
+"""Entity resolution across releases: one name (so one URI) per organization, person or place.
+
+Names are grouped when they are the same name written differently: the same letters
+and digits regardless of case and punctuation, the same company without its legal form
+(cleanco: 'Beyond Next Ventures Inc.' is 'Beyond Next Ventures'), a shorter name that the
+longer one continues with 'of …' ('G60 S&T Innovation Valley' and 'G60 S&T Innovation
+Valley of Yangtze River Delta'), or a near spelling (rapidfuzz ratio of 96 or more with
+the same first word). Names that merely share words ('OPEC Fund', 'OPEC') stay apart. The
+group's name is its fullest form; every surface form stays on the entity, so it becomes an
+alternative label. Curated links (``data/links/*.json``) then add ``owl:sameAs`` to
+Wikidata or GeoNames.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cleanco import basename
+from rapidfuzz import fuzz
+
+from kg.errors import InputError
+from kg.model import ContactPoint, Entity, Facts
+
+KINDS = ("organization", "person", "place")
+
+
+def key(kind: str, name: str) -> str:
+    """The comparison form of a name: legal form dropped (organizations), letters and digits only.
+
+    >>> key("organization", "Beyond Next Ventures Inc."), key("person", "Wang  Ping")
+    ('beyondnextventures', 'wangping')
+    """
+    if kind == "organization":
+        name = basename(name) or name
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def canonical_names(names_by_kind: dict[str, Iterable[str]]) -> dict[tuple[str, str], str]:
+    """(kind, name) -> the name of its group, for every name given."""
+    out: dict[tuple[str, str], str] = {}
+    for kind, names in names_by_kind.items():
+        groups: list[list[str]] = []
+        for name in sorted(set(names), key=lambda n: (-len(n), n)):
+            group = next((g for g in groups if any(_same(kind, name, other) for other in g)), None)
+            if group is None:
+                groups.append([name])
+            else:
+                group.append(name)
+        for group in groups:
+            for name in group:
+                out[(kind, name)] = group[0]
+    return out
+
+
+def _same(kind: str, short: str, long: str) -> bool:
+    a, b = key(kind, short), key(kind, long)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if kind != "person" and re.match(re.escape(short) + r"\s+of\s", long):
+        return True
+    first_short, first_long = short.split()[0].casefold(), long.split()[0].casefold()
+    return min(len(a), len(b)) >= 10 and first_short == first_long and fuzz.ratio(a, b) >= 96
+
+
+def resolve(all_facts: list[Facts], links: dict[tuple[str, str], list[str]] | None = None) -> None:
+    """Rename every entity and every reference to it to the name of its group, across releases."""
+    names: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for facts in all_facts:
+        for entity in facts.entities:
+            names[entity.kind].append(entity.name)
+    mapping = canonical_names(names)
+    for facts in all_facts:
+        _rename(facts, mapping)
+        if links:
+            _link(facts, links)
+
+
+def _rename(facts: Facts, mapping: dict[tuple[str, str], str]) -> None:
+    def new(kind: str, name: str | None) -> str | None:
+        return mapping.get((kind, name), name) if name is not None else None
+
+    merged: dict[tuple[str, str], Entity] = {}
+    for entity in facts.entities:
+        target = merged.setdefault((entity.kind, new(entity.kind, entity.name) or entity.name),
+                                   Entity(kind=entity.kind, name=new(entity.kind, entity.name) or ""))
+        target.spans.extend(s for s in entity.spans if s not in target.spans)
+        target.place_type = target.place_type or entity.place_type
+        target.country_code = target.country_code or entity.country_code
+        target.same_as.extend(x for x in entity.same_as if x not in target.same_as)
+    facts.entities = list(merged.values())
+    facts.about = [new("organization", n) or n for n in facts.about]
+    for post in facts.posts:
+        post.person = new("person", post.person) or post.person
+        post.organization = new("organization", post.organization)
+    for quote in facts.quotes:
+        quote.speaker = new(quote.speaker_kind, quote.speaker) or quote.speaker
+    for quantity in facts.quantities:
+        if quantity.subject:
+            quantity.subject = new(quantity.subject_kind or "organization", quantity.subject)
+    release = facts.release
+    release.dateline_city = new("place", release.dateline_city)
+    release.distributor = new("organization", release.distributor)
+    if release.contact:
+        _rename_contact(release.contact, new)
+
+
+def _rename_contact(contact: ContactPoint, new: Any) -> None:
+    for field, kind in (("company", "organization"), ("person", "person"), ("country", "place"),
+                        ("city", "place")):
+        value = getattr(contact, field)
+        if value:
+            setattr(contact, field, (new(kind, value[0]), value[1]))
+
+
+def _link(facts: Facts, links: dict[tuple[str, str], list[str]]) -> None:
+    for entity in facts.entities:
+        forms = {entity.name.casefold(), *(s.text.casefold() for s in entity.spans)}
+        for form in forms:
+            for iri in links.get((entity.kind, form), []):
+                if iri not in entity.same_as:
+                    entity.same_as.append(iri)
+
+
+def load_links(folder: Path) -> dict[tuple[str, str], list[str]]:
+    """Curated alignments: ``[{"kind", "name", "same_as": [IRI, …]}]`` in every JSON file of the folder."""
+    links: dict[tuple[str, str], list[str]] = {}
+    if not folder.is_dir():
+        return links
+    for path in sorted(folder.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise InputError(path, f"cannot be read as JSON: {err}") from None
+        if not isinstance(doc, list):
+            raise InputError(path, "must hold a JSON list of {kind, name, same_as} objects")
+        for index, item in enumerate(doc):
+            if not (isinstance(item, dict) and item.get("kind") in KINDS and
+                    isinstance(item.get("name"), str) and isinstance(item.get("same_as"), list)):
+                raise InputError(path, f"[{index}] needs 'kind' ({', '.join(KINDS)}), 'name' and "
+                                       "a 'same_as' list of IRIs")
+            for iri in item["same_as"]:
+                if not re.match(r"^https?://\S+$", str(iri)):
+                    raise InputError(path, f"[{index}] same_as {iri!r} is not an http(s) IRI")
+            names = [item["name"], *item.get("aliases", [])]
+            for name in names:
+                links.setdefault((item["kind"], name.casefold()), []).extend(item["same_as"])
+    return links
