@@ -178,6 +178,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
         if seed and seed[0].isalpha() and len(seed) > 1 and seed not in lexicon.places():
             names.setdefault(seed, seed)
+    _short_names(text, names)
     _aliases(text, names)
     _merge_prefixes(names)
     for name in list(names):  # 'OTE Corp.' at a sentence end is 'OTE Corp'
@@ -209,6 +210,18 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
                     r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB):\s*$", text[:cand.start][-12:]):
             out.append(cand.text)
     return out
+
+
+LEGAL_FORM = re.compile(r",?\s(?:Corporation|Corp\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|"
+                        r"Co\.,? Ltd\.?|Co\.|PLC|plc|GmbH|AG|S\.A\.|LLP|LP)$")
+
+
+def _short_names(text: str, names: dict[str, str]) -> None:
+    """'Borealis Freight' in the text is 'Borealis Freight Corporation' without its legal form."""
+    for name in list(names):
+        short = LEGAL_FORM.sub("", name)
+        if short != name and short and re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", text):
+            names.setdefault(short, names[name])
 
 
 def _aliases(text: str, names: dict[str, str]) -> None:

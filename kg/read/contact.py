@@ -31,12 +31,12 @@ LABELS = {
     "address": "address",
 }
 _LABEL_WORDS = "|".join(sorted((re.escape(k).replace(r"\ ", " ") for k in LABELS), key=len, reverse=True))
-LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[a-z/.]))(?=[A-Z])(?i:{_LABEL_WORDS})(?=\s*[:：])")
+LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[A-Za-z/.]))(?=[A-Z])(?i:{_LABEL_WORDS})(?=\s*[:：])")
 COLON = re.compile(r"\s*[:：]\s*")
 HEADING = re.compile(
     r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
     r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications)"
-    r"(?:\b|(?=[A-Z][a-z]))\s*[:：*]?",
+    r"(?:\b|(?=[A-Z][a-z]))[ \t]*[:：*]?",
     re.MULTILINE,
 )
 STOP = re.compile(

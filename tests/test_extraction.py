@@ -1,0 +1,246 @@
+"""Readers and extractors on small releases written for the tests (tests/data/wire/).
+
+Each file imitates one format the wires use: a PR Newswire dateline with an 'About'
+section and a free-form contact (101), a 24-7PressRelease one-line body with a glued
+labelled contact (102), a Newsworthy.ai dateline with time and time zone and a labelled
+block (103), and a release saved as an HTML page (104).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.errors import InputError
+from kg.extract import extract
+from kg.extract.gold import extract_file
+from kg.extract.quantities import add_quantities
+from kg.model import Facts, Release
+from kg.read import read_release
+from kg.resolve import canonical_names, load_links, resolve
+from tests.conftest import TEST_DATA
+
+WIRE = TEST_DATA / "wire"
+PRN, ONE_LINE, NEWSWORTHY, PAGE = (WIRE / name for name in (
+    "101_borealis_prn.txt", "102_lumen_247.txt", "103_quill_newsworthy.txt", "104_harbor_page.html"))
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, dict[str, Any]]:
+    return {path.name[:3]: extract_file(path) for path in (PRN, ONE_LINE, NEWSWORTHY, PAGE)}
+
+
+def names(doc: dict[str, Any], key: str) -> set[str]:
+    return {entity["name"] for entity in doc[key]}
+
+
+# -- readers ------------------------------------------------------------------
+
+def test_wire_dateline_date_and_distributor(docs: dict[str, dict[str, Any]]) -> None:
+    """'DENVER, Feb. 4, 2025 /PRNewswire/ --' gives the date, the city and the wire."""
+    doc = docs["101"]
+    assert doc["headline"] == "Borealis Freight Opens Northern Logistics Hub"
+    assert doc["published"] == "2025-02-04"
+    assert doc["dateline"] == {"surface": "DENVER", "city": "Denver"}
+    assert doc["distributor"] == {"name": "PR Newswire", "surface": "PRNewswire"}
+
+
+def test_time_and_time_zone_in_words(docs: dict[str, dict[str, Any]]) -> None:
+    """'Wednesday Apr 9, 2025 @ 9:30 AM Eastern' is 09:30 in 'Eastern' (no offset inferred)."""
+    doc = docs["103"]
+    assert (doc["published"], doc["published_tz"]) == ("2025-04-09T09:30", "Eastern")
+    assert doc["dateline"]["city"] == "Austin"
+
+
+def test_free_form_contact_section(docs: dict[str, dict[str, Any]]) -> None:
+    """Name, company, phone and e-mail on lines of their own, without labels."""
+    contact = docs["101"]["contact"]
+    assert contact["person"] == "Anna Berg"
+    assert contact["company"] == "Borealis Freight Corporation"
+    assert contact["phone_e164"] == "+13035550199"
+    assert contact["email"] == "press@borealis-freight.example"
+
+
+def test_glued_labels_on_a_one_line_body(docs: dict[str, dict[str, Any]]) -> None:
+    """'Company Name: Lumen Orchard LLCContact Person: …' splits at the glued label; 'Email: Send' is no address."""
+    contact = docs["102"]["contact"]
+    assert contact["company"] == "Lumen Orchard LLC"
+    assert contact["person"] == "Marco Diaz"
+    assert contact["email"] is None
+    assert contact["country"] == "United States"
+    assert contact["website"] == "www.lumen-orchard.example"
+
+
+def test_labelled_block_phone_in_e164(docs: dict[str, dict[str, Any]]) -> None:
+    contact = docs["103"]["contact"]
+    assert contact["phone"] == "+1 512 555 0147" and contact["phone_e164"] == "+15125550147"
+    assert contact["city"] == "Austin" and contact["website"] == "https://quill-labs.example"
+
+
+def test_html_page_main_text(docs: dict[str, dict[str, Any]]) -> None:
+    """The page's navigation and footer are not part of the release text."""
+    release = read_release(PAGE)
+    assert release.headline == "Harbor Bank Names New Chief Risk Officer"
+    assert "Privacy policy" not in release.text and "Home" not in release.text
+    assert docs["104"]["distributor"]["name"] == "GlobeNewswire"
+    assert docs["104"]["published"] == "2025-09-15"
+
+
+def test_every_span_is_exact() -> None:
+    """Every fact of every test release cites exactly the characters it states."""
+    for path in (PRN, ONE_LINE, NEWSWORTHY, PAGE):
+        facts = extract(read_release(path), None)
+        text = facts.release.text
+        spans = [s for e in facts.entities for s in e.spans]
+        spans += [q.span for q in facts.quotes] + [p.span for p in facts.posts]
+        spans += [q.span for q in facts.quantities]
+        assert spans
+        for span in spans:
+            assert text[span.start:span.end] == span.text, (path.name, span)
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("empty.html", "", "empty"),
+    ("nav.html", "<html><body><nav>Home</nav></body></html>", "HTML page"),
+    ("memo.html", "<html><body><article><p>Lunch is at noon on Friday in the small room, "
+                  "please be on time.</p></article></body></html>", "does not read as a release"),
+    ("latin1.txt", "Caf\xe9 news\n\nBody text.\n".encode("latin-1"), "not valid UTF-8"),
+    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
+])
+def test_bad_inputs_name_the_file(tmp_path: Path, name: str, content: str | bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    with pytest.raises(InputError, match=reason) as caught:
+        read_release(path)
+    assert str(caught.value).startswith(str(path))
+
+
+# -- extractors ---------------------------------------------------------------
+
+def test_organizations_people_places(docs: dict[str, dict[str, Any]]) -> None:
+    doc = docs["101"]
+    assert "Borealis Freight Corporation" in names(doc, "organizations")
+    org = next(o for o in doc["organizations"] if o["name"] == "Borealis Freight Corporation")
+    assert "Borealis Freight" in org["mentions"]  # the name without its legal form
+    assert {"Priya Raman", "Tomas Lindqvist", "Anna Berg"} <= names(doc, "people")
+    raman = next(p for p in doc["people"] if p["name"] == "Priya Raman")
+    assert "Raman" in raman["mentions"]  # the surname alone, later
+    assert {"Denver", "Colorado", "United States"} <= names(doc, "places")
+
+
+def test_posts(docs: dict[str, dict[str, Any]]) -> None:
+    """'X, Title of Org', 'Org Title X' and 'hired X as Title'."""
+    roles = {(p["name"], r["title"], r["organization"]) for d in docs.values()
+             for p in d["people"] for r in p["roles"]}
+    assert ("Priya Raman", "Chief Operating Officer", "Borealis Freight Corporation") in roles
+    assert ("Tomas Lindqvist", "CEO", "Borealis Freight Corporation") in roles
+    assert ("Dana Whitfield", "Vice President for Product Design", "Quill Labs") in roles
+    assert ("Samuel Okafor", "President", "Harbor Bank") in roles
+
+
+def test_quotes_split_around_said_and_said_before(docs: dict[str, dict[str, Any]]) -> None:
+    quotes = [(q["text"], q["speaker"]) for q in docs["101"]["quotes"]]
+    assert quotes == [
+        ("This hub lets us reach customers across the Mountain West in a single day", "Priya Raman"),
+        ("It is the largest project in our history.", "Priya Raman"),
+        ("We are proud to invest in Colorado.", "Tomas Lindqvist"),
+    ]
+
+
+def test_quantities(docs: dict[str, dict[str, Any]]) -> None:
+    found = {(q["value"], q["unit"]) for q in docs["101"]["quantities"]}
+    assert {(250000, "square feet"), (300, "count"), (12500000, "USD"), (9, "count"),
+            (18, "percent")} <= found
+    assert not any(q["value"] == 2024 for q in docs["101"]["quantities"])  # a year is no claim
+    workers = next(q for q in docs["101"]["quantities"] if q["value"] == 300)
+    assert (workers["qualifier"], workers["counts"]) == ("more than", "workers")
+
+
+def test_phone_numbers_dates_and_models_are_not_claims() -> None:
+    text = ("Acme ships X\n\nCall 555-0142 on March 3, 2021. The Class 1 van and the iPhone 15 "
+            "case sold 2 million units at 9:30.\n")
+    facts = Facts(release=Release(id="t", path="t.txt", text=text))
+    add_quantities(facts)
+    assert [(q.value, q.unit, q.counts) for q in facts.quantities] == [(2000000, "count", "units")]
+
+
+# -- resolution across releases -------------------------------------------------
+
+def test_resolution_groups_forms_and_keeps_different_names_apart() -> None:
+    mapping = canonical_names({
+        "organization": ["Acme Widgets Inc.", "Acme Widgets", "ACME WIDGETS", "Acme Robotics",
+                         "G60 Valley", "G60 Valley of the Delta"],
+        "person": ["Jane Doe", "Jane  Doe", "John Doe"],
+    })
+    assert {mapping[("organization", n)] for n in ("Acme Widgets Inc.", "Acme Widgets",
+                                                   "ACME WIDGETS")} == {"Acme Widgets Inc."}
+    assert mapping[("organization", "Acme Robotics")] == "Acme Robotics"
+    assert mapping[("organization", "G60 Valley")] == "G60 Valley of the Delta"
+    assert mapping[("person", "John Doe")] == "John Doe"
+
+
+def test_resolution_renames_references_and_links(tmp_path: Path) -> None:
+    """Two releases naming one company differently end with one name, and the curated link."""
+    one = extract(read_release(ONE_LINE), None)
+    other = extract(read_release(ONE_LINE), None)
+    for entity in other.entities:
+        if entity.name == "Lumen Orchard LLC":
+            entity.name = "Lumen Orchard"
+    (tmp_path / "links.json").write_text(json.dumps([{
+        "kind": "organization", "name": "Lumen Orchard LLC",
+        "same_as": ["http://www.wikidata.org/entity/Q4115189"]}]), encoding="utf-8")
+    resolve([one, other], load_links(tmp_path))
+    for facts in (one, other):
+        org = next(e for e in facts.entities if e.kind == "organization")
+        assert org.name == "Lumen Orchard LLC"
+        assert org.same_as == ["http://www.wikidata.org/entity/Q4115189"]
+        assert {p.organization for p in facts.posts} == {"Lumen Orchard LLC"}
+
+
+def test_bad_links_file_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "links.json").write_text('[{"kind": "planet", "name": "Mars"}]', encoding="utf-8")
+    with pytest.raises(InputError, match="needs 'kind'"):
+        load_links(tmp_path)
+
+
+# -- the command line -----------------------------------------------------------
+
+def test_kg_extract_prints_one_array_in_file_order(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["extract", str(NEWSWORTHY), str(PRN), "--format", "json",
+                                       "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    docs = json.loads(result.output)
+    assert [d["file"] for d in docs] == [NEWSWORTHY.name, PRN.name]
+    assert set(docs[0]) >= {"file", "headline", "published", "contact", "organizations", "people",
+                            "places", "quantities", "quotes"}
+
+
+def test_build_with_releases_folder_and_skip_invalid(tmp_path: Path) -> None:
+    """--releases adds a folder; with --skip-invalid a bad page is left out and listed."""
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for path in (PRN, PAGE):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "999_empty.html").write_text("<html><body></body></html>", encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "releases").mkdir(parents=True)
+    args = ["build", "--data-dir", str(data), "--build-dir", str(tmp_path / "build"),
+            "--releases", str(folder)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2 and "999_empty.html" in refused.output
+    assert not (tmp_path / "build" / "current").exists()
+    published = CliRunner().invoke(main, [*args, "--skip-invalid"])
+    assert published.exit_code == 0, published.output
+    assert "2 release(s)" in published.output and "Left out" in published.output
+    assert "999_empty.html" in published.output
+
+
+def test_release_dates_are_dates() -> None:
+    assert read_release(PRN).published is None  # the reader finds where; extraction says what
+    assert extract(read_release(PRN), None).release.published == dt.date(2025, 2, 4)
