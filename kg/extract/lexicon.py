@@ -77,7 +77,7 @@ NOT_NAMES = {
     "Faith", "Joy", "Summer", "Winter", "Autumn", "Spring", "Max", "Sky", "Trading", "Media",
     "Contact", "Email", "Phone", "Website", "Company", "Country", "City", "Address", "Lake",
     "Mountain", "River", "Valley", "Bay", "Harbor", "Beach", "Park", "Royal", "Golden", "Liberty",
-    "Unity", "Victory", "Crystal", "Amber", "Ruby", "Pearl", "Diamond", "China", "India", "Georgia",
+    "Unity", "Victory", "Crystal", "Amber", "Ruby", "Pearl", "Diamond", "Date", "Most", "Mobile", "China", "India", "Georgia",
     "Virginia", "Carolina", "Jordan", "Austin", "Houston", "Dallas", "Orlando", "Phoenix", "Paris",
     "Sydney", "Charlotte", "Florence", "Madison", "Chester", "Lincoln", "Washington", "Jackson",
     "Trump", "Truth", "Apple", "Amazon", "Android", "Ocean", "Johnson", "Wealth", "Power",
@@ -114,10 +114,12 @@ def places() -> dict[str, tuple[str, str]]:
         table[surface] = (name, "state")
     for region in REGIONS:
         table[region] = (region, "region")
-    for word in NOT_NAMES | {"Media", "Wayne", "Bethlehem"} - {"China", "India", "Georgia", "Jordan",
-                                                             "Houston", "Dallas", "Austin",
-                                                             "Orlando", "Phoenix", "Paris",
-                                                             "Sydney", "Charlotte", "Washington"}:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    common = {w for w in table if " " not in w and (w.lower() in STOP_WORDS or w in NOT_NAMES)}
+    for word in common - {"China", "India", "Georgia", "Virginia", "Jordan", "Houston", "Dallas",
+                          "Austin", "Orlando", "Phoenix", "Paris", "Sydney", "Charlotte",
+                          "Washington", "Carolina"}:
         table.pop(word, None)
     return table
 

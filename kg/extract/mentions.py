@@ -336,8 +336,13 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
 
     for cand in cands:
         for part in _parts(cand):
-            if part.text in table:
-                add(part, *table[part.text])
+            form = part.text
+            if text[part.end:part.end + 1] == "." and form + "." in table:  # 'Va.', 'Fla.'
+                part, form = Span(part.start, part.end + 1, form + "."), form + "."
+            if form.isupper() and len(form) > 3 and form not in table:
+                form = form.title()  # 'WEST CHESTER'
+            if form in table and text[part.end:part.end + 1] not in ("$", ":"):
+                add(part, *table[form])
     codes = lexicon.state_codes()
     for match in STATE_PAIR.finditer(text):
         if match["state"] in codes:
@@ -351,16 +356,32 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
         first = re.split(r"[,/]", dateline.text)[0].strip()
         name = facts.release.dateline_city or first
         add(Span(dateline.start, dateline.start + len(first), first), table.get(name, (name,))[0], "city")
+        for part in _parts(dateline)[1:]:
+            if part.text in table:
+                add(part, *table[part.text])
+            elif part.text in codes:
+                add(part, codes[part.text], "state")
     return list(found.values())
 
 
+PART_CUT = re.compile(r",\s*|\s+and\s+(?:the\s+)?|\.\s+|\s*/\s*|\s+-\s+|\s+(?:of|in|the)\s+")
+
+
 def _parts(cand: Span) -> list[Span]:
-    """A candidate, or its comma-separated parts ('Portland, Maine'), each a place if exact."""
-    out, offset = [], cand.start
-    for piece in cand.text.split(","):
-        lead = len(piece) - len(piece.lstrip())
-        value = piece.strip()
-        if value:
-            out.append(Span(offset + lead, offset + lead + len(value), value))
-        offset += len(piece) + 1
-    return out
+    """A candidate and its parts ('Portland, Maine', 'Canada and the USA', 'California-based')."""
+    out = [cand]
+    offset = cand.start
+    pieces = PART_CUT.split(cand.text)
+    if len(pieces) > 1:
+        at = 0
+        for piece in pieces:
+            at = cand.text.find(piece, at)
+            if piece:
+                out.append(Span(offset + at, offset + at + len(piece), piece))
+            at += len(piece)
+    trimmed = []
+    for part in out:
+        base = re.sub(r"-[a-z]+$", "", part.text)  # 'California-based'
+        if base != part.text:
+            trimmed.append(Span(part.start, part.start + len(base), base))
+    return out + trimmed
