@@ -20,11 +20,11 @@ from kg.extract import lexicon
 from kg.model import Entity, Facts, Span
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
-CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the|-)"
+CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
 LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?)"
 PHRASE = re.compile(rf"(?<![\w’'])(?:{WORD})(?:(?: {CONNECTOR})* (?:{WORD}))*{LEGAL}?")
-SENTENCE_CUT = re.compile(r"(?<![A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)(?<!Jr)"
-                          r"(?<!Sr)(?<!Co)\. (?=[A-Z])")
+SENTENCE_CUT = re.compile(r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)"
+                          r"(?<!Jr)(?<!Sr)(?<!Co)\. (?=[A-Z])")
 AND_CUT = re.compile(r" (?:and|&) ")
 CITYBIZ = re.compile(r"appeared first on (?P<name>\w[\w.]*?)\.?$", re.MULTILINE)
 LEADING = re.compile(r"^(?:(?:The|This|That|These|Our|Its|In|At|On|By|For|From|With|As|And|But|"
@@ -137,6 +137,8 @@ def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
 
 def _is_org_phrase(value: str) -> bool:
     words = value.replace(",", "").split()
+    if len(words) >= 2 and words[-2].lower() == "the":
+        return False  # 'Part I of the Company'
     return len(words) >= 2 and words[-1] in lexicon.ORG_HEADS or \
         bool(re.match(r"(?:University|Department|Ministry|Bank|Institute|Office|Bureau|Division) of ",
                       value))
@@ -167,7 +169,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         strong.append(release.contact.company[0])
     body = release.body_span.start if release.body_span else 0
     strong += [m["name"].strip() for m in OPENING.finditer(text, body, body + 400)
-               if not _is_person(m["name"].strip()) and not AND_CUT.search(m["name"])]
+               if m["name"].split()[0] not in lexicon.HONORIFICS and not AND_CUT.search(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
     strong += _repeated(cands)
@@ -178,6 +180,11 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
         if seed and seed[0].isalpha() and len(seed) > 1 and seed not in lexicon.places():
             names.setdefault(seed, seed)
+    for name in list(names):  # 'IBN (InvestorBrandNetwork)': both parts name it
+        both = re.fullmatch(r"(.+?) \((.+)\)", name)
+        if both:
+            for part in both.groups():
+                names[part] = name
     _short_names(text, names)
     _aliases(text, names)
     _merge_prefixes(names)
@@ -199,17 +206,30 @@ def _repeated(cands: list[Span]) -> list[str]:
     return [name for name, n in counts.items() if n >= 3]
 
 
+FUNCTION_WORDS = {"and", "or", "in", "to", "of", "for", "is", "has", "was", "will", "with", "on", "at",
+                  "by", "as", "that", "which", "who", "said", "says", "announced", "the", "a", "an"}
+
+
+def _tickers(text: str) -> set[str]:
+    """Ticker symbols ('NASDAQ: MULN'): they name a listing, not an organization."""
+    return set(re.findall(r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB|AMEX):\s*([A-Z0-9]{1,5})", text))
+
+
 def _acronyms(text: str, cands: list[Span]) -> list[str]:
-    """All-capital words of 3 to 5 letters that stand alone: agencies, bodies, issuers."""
+    """All-capital words of 3 to 5 letters used as names: not tickers, not modifiers ('POS terminals')."""
+    tickers = _tickers(text)
     out = []
     for cand in cands:
-        if re.fullmatch(r"[A-Z]{3,5}", cand.text) and cand.text not in ACRONYM_STOP and \
-                cand.text.title() not in lexicon.places() and cand.text not in lexicon.places() \
-                and text[cand.start - 1: cand.start] != "(" and \
-                text[cand.end: cand.end + 1] not in (":", ")") and not re.search(
-                    r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB):\s*$", text[:cand.start][-12:]):
-            out.append(cand.text)
-    return out
+        word = cand.text
+        if not re.fullmatch(r"[A-Z]{3,5}", word) or word in ACRONYM_STOP or word in tickers or \
+                word.title() in lexicon.places() or word in lexicon.places() or \
+                text[cand.start - 1: cand.start] == "(" or text[cand.end: cand.end + 1] in (":", ")"):
+            continue
+        uses = [text[m.end(): m.end() + 20] for m in re.finditer(rf"\b{word}\b", text)]
+        modifiers = [u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS]
+        if 2 * len(modifiers) <= len(uses):
+            out.append(word)
+    return list(dict.fromkeys(out))
 
 
 LEGAL_FORM = re.compile(r",?\s(?:Corporation|Corp\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|"
@@ -230,6 +250,7 @@ def _aliases(text: str, names: dict[str, str]) -> None:
         for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
             alias = match["alias"].strip()
             if alias not in lexicon.places() and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias) \
+                    and alias not in _tickers(text) \
                     and names.get(alias, alias) == alias:
                 names[alias] = names[name]
     squashed = {n: re.sub(r"\W", "", n).lower() for n in names}
