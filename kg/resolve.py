@@ -13,6 +13,7 @@ Wikidata or GeoNames.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from kg.model import ContactPoint, Entity, Facts
 KINDS = ("organization", "person", "place")
 
 
+@functools.lru_cache(maxsize=65536)
 def key(kind: str, name: str) -> str:
     """The comparison form of a name: legal form dropped (organizations), letters and digits only.
 
@@ -40,32 +42,36 @@ def key(kind: str, name: str) -> str:
 
 
 def canonical_names(names_by_kind: dict[str, Iterable[str]]) -> dict[tuple[str, str], str]:
-    """(kind, name) -> the name of its group, for every name given."""
+    """(kind, name) -> the name of its group, for every name given.
+
+    Names are taken longest first; each joins the group of the first longer name it is
+    the same as, compared only with names of the same key or the same first word.
+    """
     out: dict[tuple[str, str], str] = {}
     for kind, names in names_by_kind.items():
-        groups: list[list[str]] = []
+        heads_by_key: dict[str, str] = {}
+        heads_by_first: dict[str, list[str]] = {}
         for name in sorted(set(names), key=lambda n: (-len(n), n)):
-            group = next((g for g in groups if any(_same(kind, name, other) for other in g)), None)
-            if group is None:
-                groups.append([name])
-            else:
-                group.append(name)
-        for group in groups:
-            for name in group:
-                out[(kind, name)] = group[0]
+            name_key = key(kind, name)
+            first = name.split()[0].casefold() if name.split() else ""
+            head = heads_by_key.get(name_key) or next(
+                (h for h in heads_by_first.get(first, []) if _same(kind, name, h, name_key)), None)
+            if head is None:
+                head = name
+                heads_by_first.setdefault(first, []).append(name)
+            heads_by_key.setdefault(name_key, head)
+            out[(kind, name)] = head
     return out
 
 
-def _same(kind: str, short: str, long: str) -> bool:
-    a, b = key(kind, short), key(kind, long)
-    if not a or not b:
+def _same(kind: str, short: str, long: str, short_key: str) -> bool:
+    """A shorter name of the same thing: continued by 'of …', or a near spelling."""
+    long_key = key(kind, long)
+    if not short_key or not long_key:
         return False
-    if a == b:
-        return True
     if kind != "person" and re.match(re.escape(short) + r"\s+of\s", long):
         return True
-    first_short, first_long = short.split()[0].casefold(), long.split()[0].casefold()
-    return min(len(a), len(b)) >= 10 and first_short == first_long and fuzz.ratio(a, b) >= 96
+    return min(len(short_key), len(long_key)) >= 10 and fuzz.ratio(short_key, long_key) >= 96
 
 
 def resolve(all_facts: list[Facts], links: dict[tuple[str, str], list[str]] | None = None) -> None:
