@@ -46,14 +46,14 @@ ORG_HEADS = (
     "Inc", "Inc.", "LLC", "L.L.C.", "Ltd", "Ltd.", "Corp", "Corp.", "Corporation", "Co.", "Company",
     "Group", "Fund", "Bank", "University", "College", "Association", "Alliance", "Agency",
     "Administration", "Department", "Institute", "Council", "Chamber", "Commission", "Network",
-    "Technologies", "Capital", "Ventures", "Partners", "Foundation", "Authority",
+    "Technologies", "Ventures", "Partners", "Foundation", "Authority",
     "Division", "Office", "Army", "Guard", "Navy", "Channel", "News", "Securities", "Board",
     "Society", "Federation", "Holdings", "Systems", "Solutions", "Labs", "Laboratories",
-    "Enterprise", "Enterprises", "Industries", "Services", "Bureau", "Ministry", "Club",
+    "Enterprise", "Enterprises", "Industries", "Bureau", "Ministry",
     "Committee", "Trust", "GmbH", "AG", "S.A.", "PLC", "plc", "LLP", "LP", "Insurance",
     "Pharmaceuticals", "Therapeutics", "Hospital", "Clinic", "Center",
     "Centre", "Studio", "Studios", "Airlines", "Motors", "Automotive", "Chiropractic", "Initiative",
-    "Consulting", "Management", "Controls", "Exchange", "Garrison", "Corps", "Police", "Party",
+    "Consulting", "Controls", "Exchange", "Garrison", "Corps", "Police", "Party",
     "Academy", "School", "Church", "Museum", "Press", "Wire", "Newswire",
 )
 TITLE_WORDS = (
@@ -67,6 +67,8 @@ TITLE_WORDS = (
     "Commissioner", "Superintendent", "Dean", "Provost", "Trustee", "Counsel", "Attorney",
     "Administrator", "Supervisor", "Consultant", "Producer", "Host", "Publisher", "Physician",
 )
+VENUE_HEADS = ("Country Club", "Golf Club", "Stadium", "Arena", "Hotel", "Resort", "Convention Center",
+               "Airport", "Stockyards", "Atoll", "Amphitheater", "Ballpark", "Speedway", "Fairgrounds")
 HONORIFICS = ("Dr.", "Mr.", "Ms.", "Mrs.", "Prof.", "Dr", "Mr", "Ms", "Mrs", "Sir", "Dame")
 NOT_NAMES = {
     "The", "This", "That", "These", "Those", "With", "For", "From", "And", "But", "Our", "Its", "As",

@@ -39,6 +39,11 @@ OPENING = re.compile(
     r"announces|launched|launches|unveiled|unveils|introduced|introduces|is launching|is bringing|"
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
 )
+RELATION = re.compile(
+    rf"\b(?:subsidiary of|division of|a unit of|affiliate of|partnered with|partnership with|"
+    rf"collaboration with|acquired by|backed by|funded by|co-led by|investors including|"
+    rf"member of|joint venture with) (?:the )?(?P<name>{PHRASE.pattern})"
+)
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?\)")
 POSSESSIVE = re.compile(r"['’]s$")
 STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
@@ -137,8 +142,13 @@ def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
 
 def _is_org_phrase(value: str) -> bool:
     words = value.replace(",", "").split()
-    if len(words) >= 2 and words[-2].lower() == "the":
-        return False  # 'Part I of the Company'
+    if len(words) >= 2 and words[-2].lower() == "the" or value.endswith(lexicon.VENUE_HEADS) or \
+            "Board of Directors" in value:
+        return False  # 'Part I of the Company', 'White Manor Country Club'
+    if re.fullmatch(r"[A-Z][\w.]+(?:,? [A-Z][\w.]+)* & [A-Z][\w.]+", value):
+        return True  # 'Latham & Watkins'
+    if re.search(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [A-Z]", value):
+        return True  # 'U.S. Army Corps of Engineers', 'University of Alabama'
     return len(words) >= 2 and words[-1] in lexicon.ORG_HEADS or \
         bool(re.match(r"(?:University|Department|Ministry|Bank|Institute|Office|Bureau|Division) of ",
                       value))
@@ -153,8 +163,9 @@ def _org_seeds(value: str) -> list[str]:
     if part_of and value.split()[0] not in lexicon.ORG_HEADS and _is_org_phrase(value[part_of.end():]):
         value = value[part_of.end():]
     parts = AND_CUT.split(value)
-    if len(parts) == 2 and (_is_org_phrase(parts[0]) or parts[1].startswith("the ") or
-                            re.fullmatch(r"[A-Z]{2,5}", parts[0])):
+    if len(parts) == 2 and _is_org_phrase(parts[1]) and (
+            _is_org_phrase(parts[0]) or parts[1].startswith("the ") or
+            re.fullmatch(r"[A-Z]{2,5}", parts[0])):
         return [re.sub(r"^the ", "", p) for p in parts if _is_org_phrase(p)]
     return [value] if _is_org_phrase(value) else []
 
@@ -169,7 +180,9 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         strong.append(release.contact.company[0])
     body = release.body_span.start if release.body_span else 0
     strong += [m["name"].strip() for m in OPENING.finditer(text, body, body + 400)
-               if m["name"].split()[0] not in lexicon.HONORIFICS and not AND_CUT.search(m["name"])]
+               if m["name"].split()[0] not in lexicon.HONORIFICS and not AND_CUT.search(m["name"])
+               and not (m["name"].isupper() and " " in m["name"].strip())]
+    strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
     strong += _repeated(cands)
