@@ -40,9 +40,10 @@ OPENING = re.compile(
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
 )
 RELATION = re.compile(
-    rf"\b(?:subsidiary of|division of|a unit of|affiliate of|partnered with|partnership with|"
-    rf"collaboration with|acquired by|backed by|funded by|co-led by|investors including|"
-    rf"member of|joint venture with) (?:the )?(?P<name>{PHRASE.pattern})"
+    rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
+    rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
+    rf"co-led by|investors including|member of|joint venture with)\s+(?:the\s+)?"
+    rf"(?P<name>{PHRASE.pattern})"
 )
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?\)")
 POSSESSIVE = re.compile(r"['’]s$")
@@ -240,7 +241,7 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
             continue
         uses = [text[m.end(): m.end() + 20] for m in re.finditer(rf"\b{word}\b", text)]
         modifiers = [u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS]
-        if 2 * len(modifiers) <= len(uses):
+        if not modifiers:
             out.append(word)
     return list(dict.fromkeys(out))
 
@@ -317,9 +318,9 @@ def _people(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
             not re.search(r"\b(?:Team|Department|Desk|Office)\b", contact.person[0]):
         names[contact.person[0]] = contact.person[0]
     for cand in cands:
-        value = re.sub(r",.*$", "", cand.text)
-        if _free(cand, taken) and _is_person(value):
-            names.setdefault(value, _strip_honorific(value))
+        for value in AND_CUT.split(re.sub(r",.*$", "", cand.text)):  # 'Brock Berryhill and Andy Albert'
+            if _free(cand, taken) and _is_person(value):
+                names.setdefault(value, _strip_honorific(value))
     titles = re.compile(rf"\b(?:{'|'.join(lexicon.TITLE_WORDS)}) (?P<name>{NAME})")
     for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
@@ -377,6 +378,9 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
                 form = form.title()  # 'WEST CHESTER'
             if form in table and text[part.end:part.end + 1] not in ("$", ":"):
                 add(part, *table[form])
+    for cand in cands:  # 'White Manor Country Club', 'Fort Worth Stockyards', 'Kwajalein Atoll'
+        if cand.text.endswith(lexicon.VENUE_HEADS) and len(cand.text.split()) >= 2:
+            add(cand, cand.text, "atoll" if cand.text.endswith("Atoll") else "venue")
     codes = lexicon.state_codes()
     for match in STATE_PAIR.finditer(text):
         if match["state"] in codes:
