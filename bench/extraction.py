@@ -8,7 +8,8 @@
 
 Matching rules (those of the corpus README):
 
-* headline, published and contact fields: exact match after trimming white space.
+* headline, published and contact fields: exact match after trimming white space;
+  'exact match' is the share of releases whose value agrees with gold (both null agrees).
   ``published`` is compared at the gold value's precision (a prediction with a time
   matches a gold date of the same day). ``phone`` is compared through ``phone_e164``.
   A field where gold and prediction are both null is skipped; a value where gold is
@@ -56,6 +57,8 @@ class Tally:
     tp: int = 0
     predicted: int = 0
     gold: int = 0
+    agree: int = 0  # single-valued fields: releases where prediction and gold agree (null = null too)
+    releases: int = 0
 
     def add(self, tp: int, predicted: int, gold: int) -> None:
         self.tp, self.predicted, self.gold = self.tp + tp, self.predicted + predicted, self.gold + gold
@@ -76,6 +79,15 @@ class Tally:
 
 def _norm(value: Any) -> str:
     return " ".join(str(value).split()).casefold()
+
+
+def score_single(tally: Tally, gold: Any, predicted: Any,
+                 same: Callable[[Any, Any], bool] | None = None) -> None:
+    """Add one release's single value to its tally, with the release-level agreement."""
+    tp, n_pred, n_gold = score_value(gold, predicted, same)
+    tally.add(tp, n_pred, n_gold)
+    tally.releases += 1
+    tally.agree += int(tp == 1 or (n_pred, n_gold) == (0, 0))
 
 
 def score_value(gold: Any, predicted: Any, same: Callable[[Any, Any], bool] | None = None
@@ -218,11 +230,11 @@ def score_quantities(gold_doc: dict[str, Any], pred_doc: dict[str, Any]) -> tupl
 
 def score_release(gold: dict[str, Any], pred: dict[str, Any], tallies: dict[str, Tally]) -> None:
     """Add one release's counts to the per-field tallies."""
-    tallies["headline"].add(*score_value(gold["headline"], pred.get("headline")))
-    tallies["published"].add(*score_value(gold["published"], pred.get("published"), same_date))
+    score_single(tallies["headline"], gold["headline"], pred.get("headline"))
+    score_single(tallies["published"], gold["published"], pred.get("published"), same_date)
     for field in CONTACT_FIELDS:
-        tallies[f"contact.{field}"].add(
-            *score_value(gold["contact"].get(field), pred["contact"].get(field)))
+        score_single(tallies[f"contact.{field}"], gold["contact"].get(field),
+                     pred["contact"].get(field))
     for field in ("organizations", "people", "places"):
         pairs = match_entities(gold[field], pred[field])
         tallies[field].add(len(pairs), len(pred[field]), len(gold[field]))
@@ -236,12 +248,13 @@ FIELDS = ("headline", "published", *(f"contact.{f}" for f in CONTACT_FIELDS),
 
 
 def table(tallies: dict[str, Tally]) -> str:
-    rows = ["| field | gold | predicted | correct | precision | recall | F1 |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| field | gold | predicted | correct | precision | recall | F1 | exact match |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for field in FIELDS:
         t = tallies[field]
+        exact = f"{t.agree / t.releases:.3f}" if t.releases else "—"
         rows.append(f"| {field} | {t.gold} | {t.predicted} | {t.tp} | {t.precision:.3f} | "
-                    f"{t.recall:.3f} | {t.f1:.3f} |")
+                    f"{t.recall:.3f} | {t.f1:.3f} | {exact} |")
     return "\n".join(rows)
 
 
