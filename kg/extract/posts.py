@@ -25,7 +25,10 @@ TITLE = (rf"(?:(?:[A-Z][\w\-]*|of|and|for|the|&) )*?(?:{TITLE_WORD})"
 AFTER = re.compile(rf"^,? (?:(?:the|a|an|our|its|their) )?(?:(?:new|respected|former|current|"
                    rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?(?P<title>{TITLE})")
 BEFORE = re.compile(rf"(?:(?P<owner>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*)*?)(?:['’]s)? )?(?P<title>{TITLE}),? $")
-AS = re.compile(rf"^ (?:as|to) (?:(?:its|the|our|their) )?(?:[Nn]ew )?(?P<title>{TITLE})")
+AS = re.compile(rf"^,? (?:(?:has |had |will )?(?:served|serves|serve|joins|joined|join|was named|"
+                rf"has been named|is|was|acted|worked|returns|returned) )?(?:as|to) "
+                rf"(?:(?:its|the|our|their|a|an) )?(?:[Nn]ew )?(?P<title>{TITLE})")
+MEMBERS = re.compile(r"\b(?P<title>team|board|staff|founding team) members?,?\s+(?:including\s+)?")
 
 
 def add_posts(facts: Facts) -> None:
@@ -35,11 +38,11 @@ def add_posts(facts: Facts) -> None:
     issuer = _issuer(facts, orgs)
     seen: set[tuple[str, str | None]] = set()
     headline = facts.release.headline_span
-    for person in [e for e in facts.entities if e.kind == "person"]:
+    people = [e for e in facts.entities if e.kind == "person"]
+    for person in people:
         for span in sorted(person.spans):
-            if headline and headline.start <= span.start < headline.end:
-                continue
-            for title, org, evidence in _stated(text, span, orgs):
+            in_headline = headline is not None and headline.start <= span.start < headline.end
+            for title, org, evidence in _stated(text, span, orgs, only_as=in_headline):
                 title = _clean_title(title)
                 if not title or (person.name, org or issuer) in seen:
                     continue
@@ -48,10 +51,36 @@ def add_posts(facts: Facts) -> None:
                                         organization=org or issuer, span=evidence))
 
 
-def _stated(text: str, span: Span, orgs: list[Entity]) -> list[tuple[str, str | None, Span]]:
+    _members(facts, text, people, issuer, seen)
+
+
+def _members(facts: Facts, text: str, people: list[Entity], issuer: str | None,
+             seen: set[tuple[str, str | None]]) -> None:
+    """'team members Frank Heckman, Mindy Gallagher, and Erik Gudmundson' all hold 'team member'."""
+    for match in MEMBERS.finditer(text):
+        end = match.end()
+        while True:
+            person = next((p for p in people for s in p.spans if s.start == end), None)
+            if person is None:
+                break
+            mention = next(s for s in person.spans if s.start == end)
+            if (person.name, issuer) not in seen:
+                seen.add((person.name, issuer))
+                facts.posts.append(Post(person=person.name, title=f"{match['title']} member",
+                                        organization=issuer,
+                                        span=Span(match.start(), mention.end,
+                                                  text[match.start():mention.end])))
+            gap = re.match(r",?\s+(?:and\s+)?|,\s*", text[mention.end:mention.end + 6])
+            if not gap:
+                break
+            end = mention.end + gap.end()
+
+
+def _stated(text: str, span: Span, orgs: list[Entity], only_as: bool = False
+            ) -> list[tuple[str, str | None, Span]]:
     out = []
     after = text[span.end: span.end + 200].split("\n")[0]
-    for pattern in (AFTER, AS):
+    for pattern in (AS,) if only_as else (AFTER, AS):
         match = pattern.match(after)
         if match:
             title, org = _split_title(match["title"], span.end + match.start("title"), orgs)
@@ -61,9 +90,11 @@ def _stated(text: str, span: Span, orgs: list[Entity]) -> list[tuple[str, str | 
             org = org or _org_named(owner, orgs) or (_org_ending_at(
                 span.end + match.start("title") - 1, text, orgs) if owner else None)
             end = span.end + match.end()
+            if org is None:  # 'served as Talent Acquisition Director at TMF Group'
+                org, end = _org_after(text, end, orgs)
             out.append((title, org, Span(span.start, end, text[span.start:end])))
     before = text[max(0, span.start - 120): span.start].split("\n")[-1]
-    match = BEFORE.search(before)
+    match = None if only_as else BEFORE.search(before)
     if match:
         start = span.start - len(before) + match.start()
         org = _org_named(match["owner"], orgs) or _org_ending_at(
@@ -88,6 +119,17 @@ def _split_title(title: str, start: int, orgs: list[Entity]) -> tuple[str, str |
     if cut:
         return title[:cut.start()], None
     return title, None
+
+
+def _org_after(text: str, end: int, orgs: list[Entity]) -> tuple[str | None, int]:
+    """An organization named right after a title ('… at TMF Group'), and where its mention ends."""
+    link = re.match(r"\s+(?:at|of|with|for)\s+(?:the\s+)?", text[end:end + 20])
+    if link:
+        for org in orgs:
+            for mention in org.spans:
+                if mention.start == end + link.end():
+                    return org.name, mention.end
+    return None, end
 
 
 def _lead_org(title: str, start: int, orgs: list[Entity]) -> tuple[str | None, str]:
