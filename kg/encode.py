@@ -210,7 +210,9 @@ def _number(value: int | float) -> Literal:
     return Literal(Decimal(str(value)), datatype=XSD.decimal)
 
 
-def _date_literal(value: dt.datetime | dt.date) -> Literal:
+def _date_literal(value: dt.datetime | dt.date | str) -> Literal:
+    if isinstance(value, str):  # a month alone
+        return Literal(value, datatype=XSD.gYearMonth)
     if isinstance(value, dt.datetime):
         return Literal(value.isoformat(), datatype=XSD.dateTime)
     return Literal(value.isoformat(), datatype=XSD.date)

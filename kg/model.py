@@ -29,7 +29,7 @@ class Release:
     text: str
     headline: str | None = None
     headline_span: Span | None = None
-    published: dt.datetime | dt.date | None = None
+    published: dt.datetime | dt.date | str | None = None  # str: a month alone, 'YYYY-MM'
     published_span: Span | None = None
     timezone: str | None = None
     timezone_span: Span | None = None

@@ -244,3 +244,37 @@ def test_build_with_releases_folder_and_skip_invalid(tmp_path: Path) -> None:
 def test_release_dates_are_dates() -> None:
     assert read_release(PRN).published is None  # the reader finds where; extraction says what
     assert extract(read_release(PRN), None).release.published == dt.date(2025, 2, 4)
+
+
+@pytest.mark.parametrize("line, place, date, wire", [
+    ("WASHINGTON, D.C., Jan. 5, 2025 /PRNewswire/ -- Acme", "WASHINGTON, D.C.", "Jan. 5, 2025",
+     "PRNewswire"),
+    ("VIENNA, Va.--(BUSINESS WIRE)--Acme announced", "VIENNA, Va.", None, "BUSINESS WIRE"),
+    ("NEW YORK, NY / ACCESSWIRE / May 1, 2024 / Acme", "NEW YORK, NY", "May 1, 2024", "ACCESSWIRE"),
+    ("HANOI, VIETNAM - Media OutReach Newswire - 13 July 2026 - Acme", "HANOI, VIETNAM", "13 July 2026",
+     "Media OutReach Newswire"),
+    ("Springfield, United States - June 18, 2026 / Acme Roofing /", "Springfield, United States",
+     "June 18, 2026", None),  # the issuer between slashes is no wire
+])
+def test_datelines(line: str, place: str, date: str | None, wire: str | None) -> None:
+    from kg.read.wire import _parse_dateline
+
+    found = _parse_dateline(line, 0)
+    assert found is not None
+    assert (found.place and found.place.text, found.date and found.date.text,
+            found.wire and found.wire.text) == (place, date, wire)
+
+
+def test_a_sentence_with_a_date_is_no_dateline() -> None:
+    from kg.read.wire import _parse_dateline
+
+    assert _parse_dateline("The company said on March 3, 2024 that it grew.", 0) is None
+
+
+def test_month_only_date_is_published_as_a_month(tmp_path: Path) -> None:
+    path = tmp_path / "month.txt"
+    path.write_text("Acme Opens Plant\n\nDAYTON, Ohio, July 2026 /PRNewswire/ -- Acme Robotics opened "
+                    "a plant that employs 40 people and serves customers in three states.\n",
+                    encoding="utf-8")
+    doc = extract_file(path)
+    assert doc["published"] == "2026-07"

@@ -203,7 +203,7 @@ class _Loader:
             return None
         if value == "release":
             published = self.facts.release.published
-            if published is None:
+            if published is None or isinstance(published, str):
                 raise InputError(self.path, f"{where}: as_of 'release' but the release has no date")
             return published.date() if isinstance(published, dt.datetime) else published
         try:

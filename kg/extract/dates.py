@@ -80,10 +80,10 @@ def add_dates(facts: Facts) -> None:
     release: Release = facts.release
     if release.published is None and release.published_span is not None:
         value = parse_date(release.published_span.text)
-        if isinstance(value, dt.date):
-            release.published = value
-        else:
+        if value is None:
             release.published_span = None
+        else:
+            release.published = value
     if release.timezone is None and release.timezone_span is not None:
         release.timezone = release.timezone_span.text
     if release.dateline_span is not None:

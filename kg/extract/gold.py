@@ -45,7 +45,9 @@ def as_gold(facts: Facts, file_name: str) -> dict[str, Any]:
     }
 
 
-def _iso(value: dt.date | None) -> str | None:
+def _iso(value: dt.date | str | None) -> str | None:
+    if isinstance(value, str):
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="minutes")
     return value.isoformat() if value else None

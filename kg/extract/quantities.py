@@ -75,7 +75,7 @@ def add_quantities(facts: Facts) -> None:
         seen.add((claim.value, claim.unit))
         claim.subject = issuer
         claim.subject_kind = "organization" if issuer else None
-        if isinstance(release.published, dt.date):
+        if isinstance(release.published, dt.date):  # a month alone gives no as-of day
             claim.as_of = release.published if not isinstance(release.published, dt.datetime) \
                 else release.published.date()
         facts.quantities.append(claim)

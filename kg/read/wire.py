@@ -80,18 +80,19 @@ def _parse_dateline(line: str, offset: int) -> Dateline | None:
     head = line[:260]
     date = DATE.search(head)
     wire = WIRE_TAG.search(head)
-    if wire and not _is_wire(wire["wire"]) and not (date and wire.start() > date.end() - 1):
-        wire = None
+    if wire and not _is_wire(wire["wire"]):
+        wire = None  # '/ Pegasus Technologies /' names the issuer, not a wire
     starts = [m.start() for m in (date, wire) if m]
     if not starts:
         return None
     cut = min(starts)
     place_text = TAIL_OUT.sub("", line[:cut].rstrip(" ,"))
-    if not (0 < len(place_text) <= 60) or ":" in place_text or not place_text[0].isupper() or "." in place_text[-1:] and \
-            not re.search(r"\b[A-Z][a-z]{1,3}\.$", place_text):
+    if not (0 < len(place_text) <= 60) or ":" in place_text or not place_text[0].isupper() or \
+            place_text.endswith(".") and not re.search(r"\b(?:[A-Z][a-z]{1,4}|(?:[A-Z]\.)*[A-Z])\.$", place_text):
         return None
-    if len(place_text.split()) > 7 or re.search(r"\b(?:is|are|has|have|the|will)\b", place_text):
-        return None
+    words = re.findall(r"[^\s,/]+", place_text)
+    if len(words) > 7 or any(w[0].islower() and w not in ("of", "de", "la", "du", "da") for w in words):
+        return None  # a sentence, not a place
     if date is None and wire is None:
         return None
     end = max(m.end() for m in (date, wire) if m)
