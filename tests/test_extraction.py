@@ -278,3 +278,12 @@ def test_month_only_date_is_published_as_a_month(tmp_path: Path) -> None:
                     encoding="utf-8")
     doc = extract_file(path)
     assert doc["published"] == "2026-07"
+
+
+def test_ranges_have_both_ends() -> None:
+    text = ("Acme ships X\n\nAcme raised $5 million to $10 million for a 5-10% stake, and hires "
+            "between 20 and 30 engineers from March 5-6, 2024.\n")
+    facts = Facts(release=Release(id="t", path="t.txt", text=text))
+    add_quantities(facts)
+    assert [(q.value, q.value_max, q.unit) for q in facts.quantities] == [
+        (5000000, 10000000, "USD"), (5, 10, "percent"), (20, 30, "count")]

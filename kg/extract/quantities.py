@@ -52,6 +52,12 @@ CLAIM = re.compile(
     rf"|(?P<word>\b(?:{WORD_NUMBER}))(?:[\s-](?P<wunit>{UNIT})\b)?)",
     re.IGNORECASE,
 )
+RANGE = re.compile(
+    rf"(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})(?P<lscale>{SCALE})?"
+    rf"\s?(?:-|–|to|and)\s?(?:US\$|C\$|CA\$|\$|€|£)?(?P<high>{NUMBER})(?P<hscale>{SCALE})?"
+    rf"(?:(?P<pct>\s?%|\s(?:percent|per cent)\b)|[\s-]?(?P<unit>{UNIT})\b)?",
+    re.IGNORECASE,
+)
 COUNTED = re.compile(r"\s((?:[A-Za-z][\w’'&-]*\s){0,3}?[a-z][\w-]*s)\b")
 NOT_AFTER = re.compile(r"^(?:\s?(?:st|nd|rd|th)\b|:\d|/\d|-\d|\.\d|\s?(?:a\.m\.|p\.m\.|am|pm)\b|"
                        r"\s(?:of|and|or|to|in|on|by|with)\b)", re.IGNORECASE)
@@ -66,11 +72,19 @@ def add_quantities(facts: Facts) -> None:
     skip = [(release.contact.span.start, release.contact.span.end)] if release.contact else []
     issuer = _issuer(facts)
     seen: set[tuple[float, str]] = set()
+    claims = []
+    for match in RANGE.finditer(text):
+        if not any(s <= match.start() < e for s, e in skip):
+            claim = _range(text, match)
+            if claim is not None:
+                claims.append(claim)
+                skip.append((match.start(), match.end()))
     for match in CLAIM.finditer(text):
         if any(s <= match.start() < e for s, e in skip) or _not_a_claim(text, match):
             continue
-        claim = _claim(text, match)
-        if claim is None or (claim.value, claim.unit) in seen:
+        claims.append(_claim(text, match))
+    for claim in sorted((c for c in claims if c is not None), key=lambda c: c.span.start):
+        if (claim.value, claim.unit) in seen:
             continue
         seen.add((claim.value, claim.unit))
         claim.subject = issuer
@@ -126,6 +140,33 @@ def _claim(text: str, match: re.Match[str]) -> Quantity | None:
     value = int(value) if float(value).is_integer() else round(value, 6)
     return Quantity(value=value, unit=unit, counts=counts or unit, span=Span(start, end, text[start:end]),
                     qualifier=qualifier)
+
+
+def _range(text: str, match: re.Match[str]) -> Quantity | None:
+    """'$5 million to $10 million', '5-10%', 'between 20 and 30 engineers'; None when not a range."""
+    if re.search(rf"{MONTHS}\s*$", text[max(0, match.start() - 12): match.start()]) or \
+            text[match.start() - 1: match.start()].isalnum() or text[match.end(): match.end() + 1].isdigit():
+        return None
+    if " and " in match[0] and match["qual"] != "between" or match[0].count("-") and (
+            "," not in match["low"] and 1900 <= _number(match["low"]) <= 2100):
+        return None
+    low_scale = SCALES.get((match["lscale"] or match["hscale"] or "").strip().lower(), 1)
+    high_scale = SCALES.get((match["hscale"] or "").strip().lower(), 1)
+    unit = CURRENCIES[match["cur"].lower()] if match["cur"] else "percent" if match["pct"] else \
+        UNITS[match["unit"].lower()] if match["unit"] else "count"
+    counts = _counted(text, match.end()) if unit == "count" else "money" if match["cur"] else unit
+    if unit == "count" and not counts:
+        return None
+    end = text.index(counts, match.end()) + len(counts) if unit == "count" else match.end()
+    low, high = _number(match["low"]) * low_scale, _number(match["high"]) * high_scale
+    if high <= low:
+        return None
+    return Quantity(value=_whole(low), unit=unit, counts=counts, value_max=_whole(high),
+                    span=Span(match.start(), end, text[match.start():end]))
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 6)
 
 
 def _number(raw: str) -> float:
