@@ -287,3 +287,40 @@ def test_ranges_have_both_ends() -> None:
     add_quantities(facts)
     assert [(q.value, q.value_max, q.unit) for q in facts.quantities] == [
         (5000000, 10000000, "USD"), (5, 10, "percent"), (20, 30, "count")]
+
+
+# -- any text: extraction never fails and never cites the wrong characters ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from([
+    "Acme Robotics Inc.", "Jane Doe", "said", "“", "”", '"', ", CEO of Acme Robotics,", "$5 million",
+    "40%", "nine cities", "DAYTON, Ohio, March 3, 2021 /PRNewswire/ --", "About Acme Robotics",
+    "Media Contact", "Company Name: Acme", "Contact Person: John Smith", "Email: Send", "Phone: 555",
+    "(937) 555-0142", "press@acme.example", "www.acme.example", "Dayton", "U.S.", "Va.", "\u00a0",
+    "  ", "\n", "\n\n", ".", ",", "-", "2024", "The", "and", "of", "Dr.", "team members", "as",
+    "Vice President", "(the Acme)", "NASA", "between 2 and 3 robots", "Contact:", "王平", "é",
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=5, max_size=60))
+def test_any_release_text_gives_exact_spans(pieces: list[str]) -> None:
+    from kg.read import wire
+
+    text = "Acme Robotics opens a plant\n\n" + " ".join(pieces) + "\n"
+    facts = extract(wire.read(Path("h.txt"), "h", text), None)
+    release = facts.release
+    spans = [s for s in (release.headline_span, release.published_span, release.dateline_span,
+                         release.distributor_span, release.timezone_span, release.body_span) if s]
+    if release.contact:
+        spans += [release.contact.span] + [v[1] for v in (
+            release.contact.company, release.contact.person, release.contact.email,
+            release.contact.phone, release.contact.country, release.contact.city,
+            release.contact.website) if v]
+    spans += [s for e in facts.entities for s in e.spans] + [q.span for q in facts.quotes]
+    spans += [p.span for p in facts.posts] + [q.span for q in facts.quantities]
+    for span in spans:
+        assert 0 <= span.start < span.end <= len(text), span
+        assert text[span.start:span.end] == span.text
