@@ -144,9 +144,10 @@ class _Encoder:
         self.evidence(c, contact.span)
         refs = (("company", "organization", PF.company), ("person", "person", PF.contactPerson),
                 ("country", "place", PF.country), ("city", "place", PF.city))
+        known = {e.key for e in self.facts.entities}
         for field, kind, prop in refs:
             value = getattr(contact, field)
-            if value:
+            if value and (kind, value[0]) in known:  # a team or desk is no person
                 self.add(c, prop, self.ref(kind, value[0]))
                 self.evidence(c, value[1], prop)
         literals = (("email", PF.email), ("phone", PF.telephone))

@@ -380,7 +380,7 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
                 add(part, *table[form])
     for cand in cands:  # 'White Manor Country Club', 'Fort Worth Stockyards', 'Kwajalein Atoll'
         if cand.text.endswith(lexicon.VENUE_HEADS) and len(cand.text.split()) >= 2:
-            add(cand, cand.text, "atoll" if cand.text.endswith("Atoll") else "venue")
+            add(cand, cand.text, "region" if cand.text.endswith("Atoll") else "venue")
     codes = lexicon.state_codes()
     for match in STATE_PAIR.finditer(text):
         if match["state"] in codes:
