@@ -57,11 +57,17 @@ class Tally:
     tp: int = 0
     predicted: int = 0
     gold: int = 0
-    agree: int = 0  # single-valued fields: releases where prediction and gold agree (null = null too)
+    agree: int = (
+        0  # single-valued fields: releases where prediction and gold agree (null = null too)
+    )
     releases: int = 0
 
     def add(self, tp: int, predicted: int, gold: int) -> None:
-        self.tp, self.predicted, self.gold = self.tp + tp, self.predicted + predicted, self.gold + gold
+        self.tp, self.predicted, self.gold = (
+            self.tp + tp,
+            self.predicted + predicted,
+            self.gold + gold,
+        )
 
     @property
     def precision(self) -> float:
@@ -81,8 +87,9 @@ def _norm(value: Any) -> str:
     return " ".join(str(value).split()).casefold()
 
 
-def score_single(tally: Tally, gold: Any, predicted: Any,
-                 same: Callable[[Any, Any], bool] | None = None) -> None:
+def score_single(
+    tally: Tally, gold: Any, predicted: Any, same: Callable[[Any, Any], bool] | None = None
+) -> None:
     """Add one release's single value to its tally, with the release-level agreement."""
     tp, n_pred, n_gold = score_value(gold, predicted, same)
     tally.add(tp, n_pred, n_gold)
@@ -90,8 +97,9 @@ def score_single(tally: Tally, gold: Any, predicted: Any,
     tally.agree += int(tp == 1 or (n_pred, n_gold) == (0, 0))
 
 
-def score_value(gold: Any, predicted: Any, same: Callable[[Any, Any], bool] | None = None
-                ) -> tuple[int, int, int]:
+def score_value(
+    gold: Any, predicted: Any, same: Callable[[Any, Any], bool] | None = None
+) -> tuple[int, int, int]:
     """(tp, predicted, gold) of a single-valued field."""
     if gold in (None, "") and predicted in (None, ""):
         return 0, 0, 0
@@ -112,8 +120,9 @@ def forms(entity: dict[str, Any]) -> set[str]:
     return {_norm(f) for f in [entity.get("name"), *entity.get("mentions", [])] if f}
 
 
-def match_entities(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]
-                   ) -> list[tuple[int, int]]:
+def match_entities(
+    gold: list[dict[str, Any]], predicted: list[dict[str, Any]]
+) -> list[tuple[int, int]]:
     """Pairs (gold index, predicted index), each gold and each prediction used at most once."""
     pairs: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -129,20 +138,27 @@ def match_entities(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]
 
 def entity_matcher(gold: list[dict[str, Any]]) -> Callable[[str | None, str | None], bool]:
     """Whether a predicted name and a gold name denote the same entity (via gold mentions)."""
+
     def same(g_name: str | None, p_name: str | None) -> bool:
         if g_name is None or p_name is None:
             return g_name is None
-        target = next((forms(e) for e in gold if _norm(e["name"]) == _norm(g_name)),
-                      {_norm(g_name)})
+        target = next(
+            (forms(e) for e in gold if _norm(e["name"]) == _norm(g_name)), {_norm(g_name)}
+        )
         return _norm(p_name) in target
+
     return same
 
 
 def score_posts(gold_doc: dict[str, Any], pred_doc: dict[str, Any]) -> tuple[int, int, int]:
     same_person = entity_matcher(gold_doc["people"])
     same_org = entity_matcher(gold_doc["organizations"])
-    gold = [(p["name"], r["title"], r["organization"]) for p in gold_doc["people"] for r in p["roles"]]
-    pred = [(p["name"], r["title"], r["organization"]) for p in pred_doc["people"] for r in p["roles"]]
+    gold = [
+        (p["name"], r["title"], r["organization"]) for p in gold_doc["people"] for r in p["roles"]
+    ]
+    pred = [
+        (p["name"], r["title"], r["organization"]) for p in pred_doc["people"] for r in p["roles"]
+    ]
     used: set[int] = set()
     tp = 0
     for person, title, org in pred:
@@ -178,7 +194,9 @@ def same_quote(gold: str, predicted: str) -> bool:
         return True
     g_tokens, p_tokens = g.split(), p.split()
     overlap = len(set(g_tokens) & set(p_tokens))
-    return bool(g_tokens and p_tokens) and overlap / max(len(set(g_tokens)), len(set(p_tokens))) >= 0.9
+    return (
+        bool(g_tokens and p_tokens) and overlap / max(len(set(g_tokens)), len(set(p_tokens))) >= 0.9
+    )
 
 
 def score_quotes(gold_doc: dict[str, Any], pred_doc: dict[str, Any]) -> tuple[int, int, int]:
@@ -221,7 +239,8 @@ def score_quantities(gold_doc: dict[str, Any], pred_doc: dict[str, Any]) -> tupl
             if index in used or _unit(gold.get("unit")) != _unit(quantity.get("unit")):
                 continue
             if _close(gold["value"], quantity["value"]) and _close(
-                    gold.get("value_max"), quantity.get("value_max")):
+                gold.get("value_max"), quantity.get("value_max")
+            ):
                 used.add(index)
                 tp += 1
                 break
@@ -233,8 +252,9 @@ def score_release(gold: dict[str, Any], pred: dict[str, Any], tallies: dict[str,
     score_single(tallies["headline"], gold["headline"], pred.get("headline"))
     score_single(tallies["published"], gold["published"], pred.get("published"), same_date)
     for field in CONTACT_FIELDS:
-        score_single(tallies[f"contact.{field}"], gold["contact"].get(field),
-                     pred["contact"].get(field))
+        score_single(
+            tallies[f"contact.{field}"], gold["contact"].get(field), pred["contact"].get(field)
+        )
     for field in ("organizations", "people", "places"):
         pairs = match_entities(gold[field], pred[field])
         tallies[field].add(len(pairs), len(pred[field]), len(gold[field]))
@@ -243,18 +263,31 @@ def score_release(gold: dict[str, Any], pred: dict[str, Any], tallies: dict[str,
     tallies["quantities"].add(*score_quantities(gold, pred))
 
 
-FIELDS = ("headline", "published", *(f"contact.{f}" for f in CONTACT_FIELDS),
-          "organizations", "people", "posts", "places", "quotes", "quantities")
+FIELDS = (
+    "headline",
+    "published",
+    *(f"contact.{f}" for f in CONTACT_FIELDS),
+    "organizations",
+    "people",
+    "posts",
+    "places",
+    "quotes",
+    "quantities",
+)
 
 
 def table(tallies: dict[str, Tally]) -> str:
-    rows = ["| field | gold | predicted | correct | precision | recall | F1 | exact match |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| field | gold | predicted | correct | precision | recall | F1 | exact match |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for field in FIELDS:
         t = tallies[field]
         exact = f"{t.agree / t.releases:.3f}" if t.releases else "—"
-        rows.append(f"| {field} | {t.gold} | {t.predicted} | {t.tp} | {t.precision:.3f} | "
-                    f"{t.recall:.3f} | {t.f1:.3f} | {exact} |")
+        rows.append(
+            f"| {field} | {t.gold} | {t.predicted} | {t.tp} | {t.precision:.3f} | "
+            f"{t.recall:.3f} | {t.f1:.3f} | {exact} |"
+        )
     return "\n".join(rows)
 
 
@@ -267,12 +300,22 @@ def pairs_in(corpus: Path) -> Iterable[tuple[Path, Path]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
-                        help="folder of NNN_*.txt releases with NNN_*.json gold (default: %(default)s)")
-    parser.add_argument("--build", action="store_true",
-                        help="also time a whole build of the corpus copied 10 times (releases per second)")
-    parser.add_argument("--show", metavar="FIELD",
-                        help="print gold and predicted values of one field for every release")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="folder of NNN_*.txt releases with NNN_*.json gold (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--build",
+        action="store_true",
+        help="also time a whole build of the corpus copied 10 times (releases per second)",
+    )
+    parser.add_argument(
+        "--show",
+        metavar="FIELD",
+        help="print gold and predicted values of one field for every release",
+    )
     args = parser.parse_args(argv)
     pairs = list(pairs_in(args.corpus))
     if not pairs:
@@ -290,14 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     print(table(tallies))
     if args.build:
         rate, count, skipped = build_rate(args.corpus)
-        print(f"\nWhole build (read, extract, resolve, encode, SHACL gate, store, dumps) of "
-              f"{count} releases (the corpus 10 times): {rate:.1f} releases/s, "
-              f"{skipped} left out by the gate")
+        print(
+            f"\nWhole build (read, extract, resolve, encode, SHACL gate, store, dumps) of "
+            f"{count} releases (the corpus 10 times): {rate:.1f} releases/s, "
+            f"{skipped} left out by the gate"
+        )
     return 0
 
 
 def build_rate(corpus: Path, copies: int = 10) -> tuple[float, int, int]:
-    """Releases per second of one whole build of the corpus copied ``copies`` times, in this process.
+    """Releases per second of one whole build of the corpus copied ``copies`` times.
 
     Copies get their own file names (so their own releases); the process starts cold,
     so word lists, shapes and the first store are paid for once, as in `kg build`.
@@ -325,8 +370,11 @@ def _show(field: str, name: str, gold: dict[str, Any], pred: dict[str, Any]) -> 
         for part in field.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         return value
-    print(f"== {name}\n  gold: {json.dumps(pick(gold), ensure_ascii=False)}\n"
-          f"  pred: {json.dumps(pick(pred), ensure_ascii=False)}")
+
+    print(
+        f"== {name}\n  gold: {json.dumps(pick(gold), ensure_ascii=False)}\n"
+        f"  pred: {json.dumps(pick(pred), ensure_ascii=False)}"
+    )
 
 
 if __name__ == "__main__":

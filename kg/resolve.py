@@ -55,7 +55,8 @@ def canonical_names(names_by_kind: dict[str, Iterable[str]]) -> dict[tuple[str, 
             name_key = key(kind, name)
             first = name.split()[0].casefold() if name.split() else ""
             head = heads_by_key.get(name_key) or next(
-                (h for h in heads_by_first.get(first, []) if _same(kind, name, h, name_key)), None)
+                (h for h in heads_by_first.get(first, []) if _same(kind, name, h, name_key)), None
+            )
             if head is None:
                 head = name
                 heads_by_first.setdefault(first, []).append(name)
@@ -93,8 +94,10 @@ def _rename(facts: Facts, mapping: dict[tuple[str, str], str]) -> None:
 
     merged: dict[tuple[str, str], Entity] = {}
     for entity in facts.entities:
-        target = merged.setdefault((entity.kind, new(entity.kind, entity.name) or entity.name),
-                                   Entity(kind=entity.kind, name=new(entity.kind, entity.name) or ""))
+        target = merged.setdefault(
+            (entity.kind, new(entity.kind, entity.name) or entity.name),
+            Entity(kind=entity.kind, name=new(entity.kind, entity.name) or ""),
+        )
         target.spans.extend(s for s in entity.spans if s not in target.spans)
         target.place_type = target.place_type or entity.place_type
         target.country_code = target.country_code or entity.country_code
@@ -117,8 +120,12 @@ def _rename(facts: Facts, mapping: dict[tuple[str, str], str]) -> None:
 
 
 def _rename_contact(contact: ContactPoint, new: Any) -> None:
-    for field, kind in (("company", "organization"), ("person", "person"), ("country", "place"),
-                        ("city", "place")):
+    for field, kind in (
+        ("company", "organization"),
+        ("person", "person"),
+        ("country", "place"),
+        ("city", "place"),
+    ):
         value = getattr(contact, field)
         if value:
             setattr(contact, field, (new(kind, value[0]), value[1]))
@@ -134,7 +141,7 @@ def _link(facts: Facts, links: dict[tuple[str, str], list[str]]) -> None:
 
 
 def load_links(folder: Path) -> dict[tuple[str, str], list[str]]:
-    """Curated alignments: ``[{"kind", "name", "same_as": [IRI, …]}]`` in every JSON file of the folder."""
+    """Curated alignments ``[{"kind", "name", "same_as": [IRI, …]}]`` from JSON files."""
     links: dict[tuple[str, str], list[str]] = {}
     if not folder.is_dir():
         return links
@@ -146,10 +153,17 @@ def load_links(folder: Path) -> dict[tuple[str, str], list[str]]:
         if not isinstance(doc, list):
             raise InputError(path, "must hold a JSON list of {kind, name, same_as} objects")
         for index, item in enumerate(doc):
-            if not (isinstance(item, dict) and item.get("kind") in KINDS and
-                    isinstance(item.get("name"), str) and isinstance(item.get("same_as"), list)):
-                raise InputError(path, f"[{index}] needs 'kind' ({', '.join(KINDS)}), 'name' and "
-                                       "a 'same_as' list of IRIs")
+            if not (
+                isinstance(item, dict)
+                and item.get("kind") in KINDS
+                and isinstance(item.get("name"), str)
+                and isinstance(item.get("same_as"), list)
+            ):
+                raise InputError(
+                    path,
+                    f"[{index}] needs 'kind' ({', '.join(KINDS)}), 'name' and "
+                    "a 'same_as' list of IRIs",
+                )
             for iri in item["same_as"]:
                 if not re.match(r"^https?://\S+$", str(iri)):
                     raise InputError(path, f"[{index}] same_as {iri!r} is not an http(s) IRI")

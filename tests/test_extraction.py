@@ -27,8 +27,15 @@ from kg.resolve import canonical_names, load_links, resolve
 from tests.conftest import TEST_DATA
 
 WIRE = TEST_DATA / "wire"
-PRN, ONE_LINE, NEWSWORTHY, PAGE = (WIRE / name for name in (
-    "101_borealis_prn.txt", "102_lumen_247.txt", "103_quill_newsworthy.txt", "104_harbor_page.html"))
+PRN, ONE_LINE, NEWSWORTHY, PAGE = (
+    WIRE / name
+    for name in (
+        "101_borealis_prn.txt",
+        "102_lumen_247.txt",
+        "103_quill_newsworthy.txt",
+        "104_harbor_page.html",
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +48,7 @@ def names(doc: dict[str, Any], key: str) -> set[str]:
 
 
 # -- readers ------------------------------------------------------------------
+
 
 def test_wire_dateline_date_and_distributor(docs: dict[str, dict[str, Any]]) -> None:
     """'DENVER, Feb. 4, 2025 /PRNewswire/ --' gives the date, the city and the wire."""
@@ -68,7 +76,7 @@ def test_free_form_contact_section(docs: dict[str, dict[str, Any]]) -> None:
 
 
 def test_glued_labels_on_a_one_line_body(docs: dict[str, dict[str, Any]]) -> None:
-    """'Company Name: Lumen Orchard LLCContact Person: …' splits at the glued label; 'Email: Send' is no address."""
+    """'… Lumen Orchard LLCContact Person: …' splits at the glued label; 'Email: Send' is none."""
     contact = docs["102"]["contact"]
     assert contact["company"] == "Lumen Orchard LLC"
     assert contact["person"] == "Marco Diaz"
@@ -78,7 +86,7 @@ def test_glued_labels_on_a_one_line_body(docs: dict[str, dict[str, Any]]) -> Non
 
 
 def test_a_contact_team_is_no_person() -> None:
-    """'Contact Person: Northwind Press Team' is the contact's person field, but no person entity."""
+    """'Contact Person: Northwind Press Team' is the contact person field, not a person."""
     doc = extract_file(WIRE / "105_team_contact.txt")
     assert doc["contact"]["person"] == "Northwind Press Team"
     assert doc["contact"]["company"] == "Northwind Tea Company"
@@ -110,18 +118,27 @@ def test_every_span_is_exact() -> None:
         spans += [q.span for q in facts.quantities]
         assert spans
         for span in spans:
-            assert text[span.start:span.end] == span.text, (path.name, span)
+            assert text[span.start : span.end] == span.text, (path.name, span)
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("empty.html", "", "empty"),
-    ("nav.html", "<html><body><nav>Home</nav></body></html>", "HTML page"),
-    ("memo.html", "<html><body><article><p>Lunch is at noon on Friday in the small room, "
-                  "please be on time.</p></article></body></html>", "does not read as a release"),
-    ("latin1.txt", "Caf\xe9 news\n\nBody text.\n".encode("latin-1"), "not valid UTF-8"),
-    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
-])
-def test_bad_inputs_name_the_file(tmp_path: Path, name: str, content: str | bytes, reason: str) -> None:
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.html", "", "empty"),
+        ("nav.html", "<html><body><nav>Home</nav></body></html>", "HTML page"),
+        (
+            "memo.html",
+            "<html><body><article><p>Lunch is at noon on Friday in the small room, "
+            "please be on time.</p></article></body></html>",
+            "does not read as a release",
+        ),
+        ("latin1.txt", "Caf\xe9 news\n\nBody text.\n".encode("latin-1"), "not valid UTF-8"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
+    ],
+)
+def test_bad_inputs_name_the_file(
+    tmp_path: Path, name: str, content: str | bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     with pytest.raises(InputError, match=reason) as caught:
@@ -130,6 +147,7 @@ def test_bad_inputs_name_the_file(tmp_path: Path, name: str, content: str | byte
 
 
 # -- extractors ---------------------------------------------------------------
+
 
 def test_organizations_people_places(docs: dict[str, dict[str, Any]]) -> None:
     doc = docs["101"]
@@ -144,8 +162,12 @@ def test_organizations_people_places(docs: dict[str, dict[str, Any]]) -> None:
 
 def test_posts(docs: dict[str, dict[str, Any]]) -> None:
     """'X, Title of Org', 'Org Title X' and 'hired X as Title'."""
-    roles = {(p["name"], r["title"], r["organization"]) for d in docs.values()
-             for p in d["people"] for r in p["roles"]}
+    roles = {
+        (p["name"], r["title"], r["organization"])
+        for d in docs.values()
+        for p in d["people"]
+        for r in p["roles"]
+    }
     assert ("Priya Raman", "Chief Operating Officer", "Borealis Freight Corporation") in roles
     assert ("Tomas Lindqvist", "CEO", "Borealis Freight Corporation") in roles
     assert ("Dana Whitfield", "Vice President for Product Design", "Quill Labs") in roles
@@ -155,7 +177,10 @@ def test_posts(docs: dict[str, dict[str, Any]]) -> None:
 def test_quotes_split_around_said_and_said_before(docs: dict[str, dict[str, Any]]) -> None:
     quotes = [(q["text"], q["speaker"]) for q in docs["101"]["quotes"]]
     assert quotes == [
-        ("This hub lets us reach customers across the Mountain West in a single day", "Priya Raman"),
+        (
+            "This hub lets us reach customers across the Mountain West in a single day",
+            "Priya Raman",
+        ),
         ("It is the largest project in our history.", "Priya Raman"),
         ("We are proud to invest in Colorado.", "Tomas Lindqvist"),
     ]
@@ -163,16 +188,23 @@ def test_quotes_split_around_said_and_said_before(docs: dict[str, dict[str, Any]
 
 def test_quantities(docs: dict[str, dict[str, Any]]) -> None:
     found = {(q["value"], q["unit"]) for q in docs["101"]["quantities"]}
-    assert {(250000, "square feet"), (300, "count"), (12500000, "USD"), (9, "count"),
-            (18, "percent")} <= found
+    assert {
+        (250000, "square feet"),
+        (300, "count"),
+        (12500000, "USD"),
+        (9, "count"),
+        (18, "percent"),
+    } <= found
     assert not any(q["value"] == 2024 for q in docs["101"]["quantities"])  # a year is no claim
     workers = next(q for q in docs["101"]["quantities"] if q["value"] == 300)
     assert (workers["qualifier"], workers["counts"]) == ("more than", "workers")
 
 
 def test_phone_numbers_dates_and_models_are_not_claims() -> None:
-    text = ("Acme ships X\n\nCall 555-0142 on March 3, 2021. The Class 1 van and the iPhone 15 "
-            "case sold 2 million units at 9:30.\n")
+    text = (
+        "Acme ships X\n\nCall 555-0142 on March 3, 2021. The Class 1 van and the iPhone 15 "
+        "case sold 2 million units at 9:30.\n"
+    )
     facts = Facts(release=Release(id="t", path="t.txt", text=text))
     add_quantities(facts)
     assert [(q.value, q.unit, q.counts) for q in facts.quantities] == [(2000000, "count", "units")]
@@ -180,14 +212,24 @@ def test_phone_numbers_dates_and_models_are_not_claims() -> None:
 
 # -- resolution across releases -------------------------------------------------
 
+
 def test_resolution_groups_forms_and_keeps_different_names_apart() -> None:
-    mapping = canonical_names({
-        "organization": ["Acme Widgets Inc.", "Acme Widgets", "ACME WIDGETS", "Acme Robotics",
-                         "G60 Valley", "G60 Valley of the Delta"],
-        "person": ["Jane Doe", "Jane  Doe", "John Doe"],
-    })
-    assert {mapping[("organization", n)] for n in ("Acme Widgets Inc.", "Acme Widgets",
-                                                   "ACME WIDGETS")} == {"Acme Widgets Inc."}
+    mapping = canonical_names(
+        {
+            "organization": [
+                "Acme Widgets Inc.",
+                "Acme Widgets",
+                "ACME WIDGETS",
+                "Acme Robotics",
+                "G60 Valley",
+                "G60 Valley of the Delta",
+            ],
+            "person": ["Jane Doe", "Jane  Doe", "John Doe"],
+        }
+    )
+    assert {
+        mapping[("organization", n)] for n in ("Acme Widgets Inc.", "Acme Widgets", "ACME WIDGETS")
+    } == {"Acme Widgets Inc."}
     assert mapping[("organization", "Acme Robotics")] == "Acme Robotics"
     assert mapping[("organization", "G60 Valley")] == "G60 Valley of the Delta"
     assert mapping[("person", "John Doe")] == "John Doe"
@@ -200,9 +242,18 @@ def test_resolution_renames_references_and_links(tmp_path: Path) -> None:
     for entity in other.entities:
         if entity.name == "Lumen Orchard LLC":
             entity.name = "Lumen Orchard"
-    (tmp_path / "links.json").write_text(json.dumps([{
-        "kind": "organization", "name": "Lumen Orchard LLC",
-        "same_as": ["http://www.wikidata.org/entity/Q4115189"]}]), encoding="utf-8")
+    (tmp_path / "links.json").write_text(
+        json.dumps(
+            [
+                {
+                    "kind": "organization",
+                    "name": "Lumen Orchard LLC",
+                    "same_as": ["http://www.wikidata.org/entity/Q4115189"],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     resolve([one, other], load_links(tmp_path))
     for facts in (one, other):
         org = next(e for e in facts.entities if e.kind == "organization")
@@ -219,14 +270,26 @@ def test_bad_links_file_is_an_input_error(tmp_path: Path) -> None:
 
 # -- the command line -----------------------------------------------------------
 
+
 def test_kg_extract_prints_one_array_in_file_order(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["extract", str(NEWSWORTHY), str(PRN), "--format", "json",
-                                       "--data-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        ["extract", str(NEWSWORTHY), str(PRN), "--format", "json", "--data-dir", str(tmp_path)],
+    )
     assert result.exit_code == 0, result.output
     docs = json.loads(result.output)
     assert [d["file"] for d in docs] == [NEWSWORTHY.name, PRN.name]
-    assert set(docs[0]) >= {"file", "headline", "published", "contact", "organizations", "people",
-                            "places", "quantities", "quotes"}
+    assert set(docs[0]) >= {
+        "file",
+        "headline",
+        "published",
+        "contact",
+        "organizations",
+        "people",
+        "places",
+        "quantities",
+        "quotes",
+    }
 
 
 def test_build_with_releases_folder_and_skip_invalid(tmp_path: Path) -> None:
@@ -238,8 +301,15 @@ def test_build_with_releases_folder_and_skip_invalid(tmp_path: Path) -> None:
     (folder / "999_empty.html").write_text("<html><body></body></html>", encoding="utf-8")
     data = tmp_path / "data"
     (data / "releases").mkdir(parents=True)
-    args = ["build", "--data-dir", str(data), "--build-dir", str(tmp_path / "build"),
-            "--releases", str(folder)]
+    args = [
+        "build",
+        "--data-dir",
+        str(data),
+        "--build-dir",
+        str(tmp_path / "build"),
+        "--releases",
+        str(folder),
+    ]
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 2 and "999_empty.html" in refused.output
     assert not (tmp_path / "build" / "current").exists()
@@ -255,23 +325,46 @@ def test_release_dates_are_dates() -> None:
     assert extract(read_release(PRN), None).release.published == dt.date(2025, 2, 4)
 
 
-@pytest.mark.parametrize("line, place, date, wire", [
-    ("WASHINGTON, D.C., Jan. 5, 2025 /PRNewswire/ -- Acme", "WASHINGTON, D.C.", "Jan. 5, 2025",
-     "PRNewswire"),
-    ("VIENNA, Va.--(BUSINESS WIRE)--Acme announced", "VIENNA, Va.", None, "BUSINESS WIRE"),
-    ("NEW YORK, NY / ACCESSWIRE / May 1, 2024 / Acme", "NEW YORK, NY", "May 1, 2024", "ACCESSWIRE"),
-    ("HANOI, VIETNAM - Media OutReach Newswire - 13 July 2026 - Acme", "HANOI, VIETNAM", "13 July 2026",
-     "Media OutReach Newswire"),
-    ("Springfield, United States - June 18, 2026 / Acme Roofing /", "Springfield, United States",
-     "June 18, 2026", None),  # the issuer between slashes is no wire
-])
+@pytest.mark.parametrize(
+    "line, place, date, wire",
+    [
+        (
+            "WASHINGTON, D.C., Jan. 5, 2025 /PRNewswire/ -- Acme",
+            "WASHINGTON, D.C.",
+            "Jan. 5, 2025",
+            "PRNewswire",
+        ),
+        ("VIENNA, Va.--(BUSINESS WIRE)--Acme announced", "VIENNA, Va.", None, "BUSINESS WIRE"),
+        (
+            "NEW YORK, NY / ACCESSWIRE / May 1, 2024 / Acme",
+            "NEW YORK, NY",
+            "May 1, 2024",
+            "ACCESSWIRE",
+        ),
+        (
+            "HANOI, VIETNAM - Media OutReach Newswire - 13 July 2026 - Acme",
+            "HANOI, VIETNAM",
+            "13 July 2026",
+            "Media OutReach Newswire",
+        ),
+        (
+            "Springfield, United States - June 18, 2026 / Acme Roofing /",
+            "Springfield, United States",
+            "June 18, 2026",
+            None,
+        ),  # the issuer between slashes is no wire
+    ],
+)
 def test_datelines(line: str, place: str, date: str | None, wire: str | None) -> None:
     from kg.read.wire import _parse_dateline
 
     found = _parse_dateline(line, 0)
     assert found is not None
-    assert (found.place and found.place.text, found.date and found.date.text,
-            found.wire and found.wire.text) == (place, date, wire)
+    assert (
+        found.place and found.place.text,
+        found.date and found.date.text,
+        found.wire and found.wire.text,
+    ) == (place, date, wire)
 
 
 def test_a_sentence_with_a_date_is_no_dateline() -> None:
@@ -282,20 +375,27 @@ def test_a_sentence_with_a_date_is_no_dateline() -> None:
 
 def test_month_only_date_is_published_as_a_month(tmp_path: Path) -> None:
     path = tmp_path / "month.txt"
-    path.write_text("Acme Opens Plant\n\nDAYTON, Ohio, July 2026 /PRNewswire/ -- Acme Robotics opened "
-                    "a plant that employs 40 people and serves customers in three states.\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Acme Opens Plant\n\nDAYTON, Ohio, July 2026 /PRNewswire/ -- Acme Robotics opened "
+        "a plant that employs 40 people and serves customers in three states.\n",
+        encoding="utf-8",
+    )
     doc = extract_file(path)
     assert doc["published"] == "2026-07"
 
 
 def test_ranges_have_both_ends() -> None:
-    text = ("Acme ships X\n\nAcme raised $5 million to $10 million for a 5-10% stake, and hires "
-            "between 20 and 30 engineers from March 5-6, 2024.\n")
+    text = (
+        "Acme ships X\n\nAcme raised $5 million to $10 million for a 5-10% stake, and hires "
+        "between 20 and 30 engineers from March 5-6, 2024.\n"
+    )
     facts = Facts(release=Release(id="t", path="t.txt", text=text))
     add_quantities(facts)
     assert [(q.value, q.value_max, q.unit) for q in facts.quantities] == [
-        (5000000, 10000000, "USD"), (5, 10, "percent"), (20, 30, "count")]
+        (5000000, 10000000, "USD"),
+        (5, 10, "percent"),
+        (20, 30, "count"),
+    ]
 
 
 # -- any text: extraction never fails and never cites the wrong characters ---------------
@@ -303,14 +403,54 @@ def test_ranges_have_both_ends() -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_PIECES = st.sampled_from([
-    "Acme Robotics Inc.", "Jane Doe", "said", "“", "”", '"', ", CEO of Acme Robotics,", "$5 million",
-    "40%", "nine cities", "DAYTON, Ohio, March 3, 2021 /PRNewswire/ --", "About Acme Robotics",
-    "Media Contact", "Company Name: Acme", "Contact Person: John Smith", "Email: Send", "Phone: 555",
-    "(937) 555-0142", "press@acme.example", "www.acme.example", "Dayton", "U.S.", "Va.", "\u00a0",
-    "  ", "\n", "\n\n", ".", ",", "-", "2024", "The", "and", "of", "Dr.", "team members", "as",
-    "Vice President", "(the Acme)", "NASA", "between 2 and 3 robots", "Contact:", "王平", "é",
-])
+_PIECES = st.sampled_from(
+    [
+        "Acme Robotics Inc.",
+        "Jane Doe",
+        "said",
+        "“",
+        "”",
+        '"',
+        ", CEO of Acme Robotics,",
+        "$5 million",
+        "40%",
+        "nine cities",
+        "DAYTON, Ohio, March 3, 2021 /PRNewswire/ --",
+        "About Acme Robotics",
+        "Media Contact",
+        "Company Name: Acme",
+        "Contact Person: John Smith",
+        "Email: Send",
+        "Phone: 555",
+        "(937) 555-0142",
+        "press@acme.example",
+        "www.acme.example",
+        "Dayton",
+        "U.S.",
+        "Va.",
+        "\u00a0",
+        "  ",
+        "\n",
+        "\n\n",
+        ".",
+        ",",
+        "-",
+        "2024",
+        "The",
+        "and",
+        "of",
+        "Dr.",
+        "team members",
+        "as",
+        "Vice President",
+        "(the Acme)",
+        "NASA",
+        "between 2 and 3 robots",
+        "Contact:",
+        "王平",
+        "é",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -321,15 +461,34 @@ def test_any_release_text_gives_exact_spans(pieces: list[str]) -> None:
     text = "Acme Robotics opens a plant\n\n" + " ".join(pieces) + "\n"
     facts = extract(wire.read(Path("h.txt"), "h", text), None)
     release = facts.release
-    spans = [s for s in (release.headline_span, release.published_span, release.dateline_span,
-                         release.distributor_span, release.timezone_span, release.body_span) if s]
+    spans = [
+        s
+        for s in (
+            release.headline_span,
+            release.published_span,
+            release.dateline_span,
+            release.distributor_span,
+            release.timezone_span,
+            release.body_span,
+        )
+        if s
+    ]
     if release.contact:
-        spans += [release.contact.span] + [v[1] for v in (
-            release.contact.company, release.contact.person, release.contact.email,
-            release.contact.phone, release.contact.country, release.contact.city,
-            release.contact.website) if v]
+        spans += [release.contact.span] + [
+            v[1]
+            for v in (
+                release.contact.company,
+                release.contact.person,
+                release.contact.email,
+                release.contact.phone,
+                release.contact.country,
+                release.contact.city,
+                release.contact.website,
+            )
+            if v
+        ]
     spans += [s for e in facts.entities for s in e.spans] + [q.span for q in facts.quotes]
     spans += [p.span for p in facts.posts] + [q.span for q in facts.quantities]
     for span in spans:
         assert 0 <= span.start < span.end <= len(text), span
-        assert text[span.start:span.end] == span.text
+        assert text[span.start : span.end] == span.text

@@ -20,10 +20,17 @@ PARTS = re.compile(
     r"(?:\s*@?\s*(?P<h>\d{1,2}):(?P<min>\d{2})(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?)?)?"
 )
 WIRES = {
-    "prnewswire": "PR Newswire", "pr newswire": "PR Newswire", "globe newswire": "GlobeNewswire",
-    "business wire": "Business Wire", "newmediawire": "NewMediaWire", "accesswire": "ACCESSWIRE",
-    "24-7pressrelease": "24-7PressRelease", "newsworthy.ai": "Newsworthy.ai", "pr karma": "PR Karma",
-    "ein presswire": "EIN Presswire", "media outreach newswire": "Media OutReach Newswire",
+    "prnewswire": "PR Newswire",
+    "pr newswire": "PR Newswire",
+    "globe newswire": "GlobeNewswire",
+    "business wire": "Business Wire",
+    "newmediawire": "NewMediaWire",
+    "accesswire": "ACCESSWIRE",
+    "24-7pressrelease": "24-7PressRelease",
+    "newsworthy.ai": "Newsworthy.ai",
+    "pr karma": "PR Karma",
+    "ein presswire": "EIN Presswire",
+    "media outreach newswire": "Media OutReach Newswire",
 }
 STATE_ABBREVIATION = re.compile(r",\s*(?:[A-Z]{2}|[A-Z][a-z]{1,4}\.|[A-Z][a-z]+(?: [A-Z][a-z]+)?)$")
 
@@ -49,8 +56,11 @@ def parse_date(surface: str) -> dt.datetime | dt.date | str | None:
     try:
         if match["h"] is None:
             return dt.date(year, month, int(day))
-        hour = int(match["h"]) % 12 + (12 if (match["ampm"] or "").lower() == "p" else 0) \
-            if match["ampm"] else int(match["h"])
+        hour = (
+            int(match["h"]) % 12 + (12 if (match["ampm"] or "").lower() == "p" else 0)
+            if match["ampm"]
+            else int(match["h"])
+        )
         return dt.datetime(year, month, int(day), hour, int(match["min"]))
     except ValueError:
         return None
@@ -68,7 +78,7 @@ def wire_name(surface: str) -> str:
 def dateline_city(surface: str) -> str:
     """The city of a dateline place, title-cased when the dateline shouts it.
 
-    >>> dateline_city("GRAND RAPIDS, Mich."), dateline_city("Fukuoka, Japan/New York, United States")
+    >>> dateline_city("GRAND RAPIDS, Mich."), dateline_city("Fukuoka, Japan/New York")
     ('Grand Rapids', 'Fukuoka')
     """
     city = re.split(r"[,/]", surface, maxsplit=1)[0].strip()

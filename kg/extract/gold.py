@@ -32,10 +32,14 @@ def as_gold(facts: Facts, file_name: str) -> dict[str, Any]:
         "published_surface": release.published_span.text if release.published_span else None,
         "published_tz": release.timezone,
         "dateline": {"surface": release.dateline_span.text, "city": release.dateline_city}
-        if release.dateline_span else None,
-        "distributor": {"name": release.distributor,
-                        "surface": release.distributor_span.text if release.distributor_span else None}
-        if release.distributor else None,
+        if release.dateline_span
+        else None,
+        "distributor": {
+            "name": release.distributor,
+            "surface": release.distributor_span.text if release.distributor_span else None,
+        }
+        if release.distributor
+        else None,
         "contact": _contact(release.contact),
         "organizations": _entities(facts, "organization"),
         "people": [{**p, "roles": _roles(facts, p["name"])} for p in _entities(facts, "person")],
@@ -81,11 +85,21 @@ def _entities(facts: Facts, kind: str) -> list[dict[str, Any]]:
 
 
 def _roles(facts: Facts, person: str) -> list[dict[str, Any]]:
-    roles = [{"title": p.title, "organization": p.organization} for p in facts.posts if p.person == person]
+    roles = [
+        {"title": p.title, "organization": p.organization}
+        for p in facts.posts
+        if p.person == person
+    ]
     return [dict(t) for t in dict.fromkeys(tuple(r.items()) for r in roles)]
 
 
 def _quantity(quantity: Any) -> dict[str, Any]:
-    return {"subject": quantity.subject, "value": quantity.value, "value_max": quantity.value_max,
-            "unit": quantity.unit, "counts": quantity.counts, "surface": quantity.span.text,
-            "qualifier": quantity.qualifier}
+    return {
+        "subject": quantity.subject,
+        "value": quantity.value,
+        "value_max": quantity.value_max,
+        "unit": quantity.unit,
+        "counts": quantity.counts,
+        "surface": quantity.span.text,
+        "qualifier": quantity.qualifier,
+    }

@@ -17,24 +17,32 @@ import re
 from dataclasses import dataclass
 
 from kg.extract import lexicon
-from kg.model import Entity, Facts, Span
+from kg.model import Facts, Span
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
 CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
 LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?)"
 PHRASE = re.compile(rf"(?<![\w’'])(?:{WORD})(?:(?: {CONNECTOR})* (?:{WORD}))*{LEGAL}?")
-SENTENCE_CUT = re.compile(r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)"
-                          r"(?<!Jr)(?<!Sr)(?<!Co)\. (?=[A-Z])")
+SENTENCE_CUT = re.compile(
+    r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)"
+    r"(?<!Jr)(?<!Sr)(?<!Co)\. (?=[A-Z])"
+)
 AND_CUT = re.compile(r" (?:and|&) ")
 CITYBIZ = re.compile(r"appeared first on (?P<name>\w[\w.]*?)\.?$", re.MULTILINE)
-LEADING = re.compile(r"^(?:(?:The|This|That|These|Our|Its|In|At|On|By|For|From|With|As|And|But|"
-                     r"Since|After|When|While|Through|Under|Over|About|If|All|Both|Each|Every|"
-                     r"Led|Recently|Today|Additionally|Besides|Meanwhile|However|Also|Through|"
-                     r"Join|Visit|Contact|Please|Follow|Learn|Read|See|Dear|Like|Unlike|Per) )+")
-ABOUT = re.compile(r"(?:^|(?<=\s\s))About (?:the )?(?P<name>[A-Z][^\n:]{1,80}?)(?::|\s*$|(?=\s{2})|"
-                   r"(?=(?P=name)\b)|(?= is\b))", re.MULTILINE)
+LEADING = re.compile(
+    r"^(?:(?:The|This|That|These|Our|Its|In|At|On|By|For|From|With|As|And|But|"
+    r"Since|After|When|While|Through|Under|Over|About|If|All|Both|Each|Every|"
+    r"Led|Recently|Today|Additionally|Besides|Meanwhile|However|Also|Through|"
+    r"Join|Visit|Contact|Please|Follow|Learn|Read|See|Dear|Like|Unlike|Per) )+"
+)
+ABOUT = re.compile(
+    r"(?:^|(?<=\s\s))About (?:the )?(?P<name>[A-Z][^\n:]{1,80}?)(?::|\s*$|(?=\s{2})|"
+    r"(?=(?P=name)\b)|(?= is\b))",
+    re.MULTILINE,
+)
 OPENING = re.compile(
-    rf"(?<![\w’'])(?P<name>{PHRASE.pattern})(?:\s\([^)]*\))?(?:, (?:a|an|the|operator|one|provider|maker|"
+    rf"(?<![\w’'])(?P<name>{PHRASE.pattern})(?:\s\([^)]*\))?"
+    rf"(?:, (?:a|an|the|operator|one|provider|maker|"
     r"developer|leader)\b| (?:today |recently |has |have |will |is |are |officially )?(?:announced|"
     r"announces|launched|launches|unveiled|unveils|introduced|introduces|is launching|is bringing|"
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
@@ -54,8 +62,33 @@ ATTRIBUTED = re.compile(
     rf"(?P<name>(?:Dr|Mr|Ms|Mrs|Prof)\.? {NAME}|(?<=said )(?:Dr\. )?{NAME}|(?<=says ){NAME}|"
     rf"(?<=according to ){NAME}|(?<=[a-zA-Z] ){NAME}(?=,? (?:said|says|added)\b))"
 )
-ACRONYM_STOP = {"AI", "CEO", "CFO", "COO", "CTO", "CMO", "AMA", "EV", "MW", "GW", "IT", "HR", "PR",
-                "FAQ", "USD", "ID", "TV", "OK", "AM", "PM", "LLC", "INC", "NFT", "API", "APP"}
+ACRONYM_STOP = {
+    "AI",
+    "CEO",
+    "CFO",
+    "COO",
+    "CTO",
+    "CMO",
+    "AMA",
+    "EV",
+    "MW",
+    "GW",
+    "IT",
+    "HR",
+    "PR",
+    "FAQ",
+    "USD",
+    "ID",
+    "TV",
+    "OK",
+    "AM",
+    "PM",
+    "LLC",
+    "INC",
+    "NFT",
+    "API",
+    "APP",
+}
 
 
 @dataclass
@@ -79,10 +112,10 @@ def phrases(text: str) -> list[Span]:
 def _trim(value: str, start: int) -> list[Span]:
     lead = LEADING.match(value)
     if lead:
-        value, start = value[lead.end():], start + lead.end()
+        value, start = value[lead.end() :], start + lead.end()
     glued = re.search(r"(?<=[a-z])(?=[A-Z])", value)
-    if glued and value.split()[0] and value[glued.start():].startswith(value.split()[0][:4]):
-        value = value[:glued.start()]  # 'About KinKin is', 'Pegasus TechnologiesPegasus …'
+    if glued and value.split()[0] and value[glued.start() :].startswith(value.split()[0][:4]):
+        value = value[: glued.start()]  # 'About KinKin is', 'Pegasus TechnologiesPegasus …'
     value = POSSESSIVE.sub("", value)
     if not value.endswith(("Inc.", "Corp.", "Co.", "Ltd.", "U.S.", "D.C.")):
         value = value.rstrip(".-& ")
@@ -96,8 +129,13 @@ def heading_lines(text: str) -> list[tuple[int, int]]:
     out, offset = [], 0
     for line in text.split("\n"):
         words = re.findall(r"[A-Za-z][\w'’&.-]*", line)
-        small = sum(1 for w in words if w[0].islower() and w not in
-                    ("of", "and", "the", "for", "to", "in", "on", "with", "a", "an", "at", "by"))
+        small = sum(
+            1
+            for w in words
+            if w[0].islower()
+            and w
+            not in ("of", "and", "the", "for", "to", "in", "on", "with", "a", "an", "at", "by")
+        )
         if words and len(words) <= 25 and small == 0 and not line.rstrip().endswith((".", ":")):
             out.append((offset, offset + len(line)))
         offset += len(line) + 1
@@ -143,30 +181,51 @@ def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
 
 def _is_org_phrase(value: str) -> bool:
     words = value.replace(",", "").split()
-    if len(words) >= 2 and words[-2].lower() == "the" or value.endswith(lexicon.VENUE_HEADS) or \
-            "Board of Directors" in value:
+    if (
+        len(words) >= 2
+        and words[-2].lower() == "the"
+        or value.endswith(lexicon.VENUE_HEADS)
+        or "Board of Directors" in value
+    ):
         return False  # 'Part I of the Company', 'White Manor Country Club'
     if re.fullmatch(r"[A-Z][\w.]+(?:,? [A-Z][\w.]+)* & [A-Z][\w.]+", value):
         return True  # 'Latham & Watkins'
     if re.search(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [A-Z]", value):
         return True  # 'U.S. Army Corps of Engineers', 'University of Alabama'
-    return len(words) >= 2 and words[-1] in lexicon.ORG_HEADS or \
-        bool(re.match(r"(?:University|Department|Ministry|Bank|Institute|Office|Bureau|Division) of ",
-                      value))
+    return (
+        len(words) >= 2
+        and words[-1] in lexicon.ORG_HEADS
+        or bool(
+            re.match(
+                r"(?:University|Department|Ministry|Bank|Institute|Office|Bureau|Division) of ",
+                value,
+            )
+        )
+    )
 
 
 def _org_seeds(value: str) -> list[str]:
     """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
     title = re.match(rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)})\b[\w\s-]*? (?:of|at|for) )", value)
     if title:
-        value = value[title.end():]
+        value = value[title.end() :]
     part_of = re.match(r"^[A-Z]\w*(?: [A-Z]\w*)? of (?:the )?", value)
-    if part_of and value.split()[0] not in lexicon.ORG_HEADS and _is_org_phrase(value[part_of.end():]):
-        value = value[part_of.end():]
+    if (
+        part_of
+        and value.split()[0] not in lexicon.ORG_HEADS
+        and _is_org_phrase(value[part_of.end() :])
+    ):
+        value = value[part_of.end() :]
     parts = AND_CUT.split(value)
-    if len(parts) == 2 and _is_org_phrase(parts[1]) and (
-            _is_org_phrase(parts[0]) or parts[1].startswith("the ") or
-            re.fullmatch(r"[A-Z]{2,5}", parts[0])):
+    if (
+        len(parts) == 2
+        and _is_org_phrase(parts[1])
+        and (
+            _is_org_phrase(parts[0])
+            or parts[1].startswith("the ")
+            or re.fullmatch(r"[A-Z]{2,5}", parts[0])
+        )
+    ):
         return [re.sub(r"^the ", "", p) for p in parts if _is_org_phrase(p)]
     return [value] if _is_org_phrase(value) else []
 
@@ -180,9 +239,13 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         strong.append(re.sub(r"\s*\(.*\)$", "", release.contact.company[0]))
         strong.append(release.contact.company[0])
     body = release.body_span.start if release.body_span else 0
-    strong += [m["name"].strip() for m in OPENING.finditer(text, body, body + 400)
-               if m["name"].split()[0] not in lexicon.HONORIFICS and not AND_CUT.search(m["name"])
-               and not (m["name"].isupper() and " " in m["name"].strip())]
+    strong += [
+        m["name"].strip()
+        for m in OPENING.finditer(text, body, body + 400)
+        if m["name"].split()[0] not in lexicon.HONORIFICS
+        and not AND_CUT.search(m["name"])
+        and not (m["name"].isupper() and " " in m["name"].strip())
+    ]
     strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
@@ -220,34 +283,72 @@ def _repeated(cands: list[Span]) -> list[str]:
     return [name for name, n in counts.items() if n >= 3]
 
 
-FUNCTION_WORDS = {"and", "or", "in", "to", "of", "for", "is", "has", "was", "will", "with", "on", "at",
-                  "by", "as", "that", "which", "who", "said", "says", "announced", "the", "a", "an"}
+FUNCTION_WORDS = {
+    "and",
+    "or",
+    "in",
+    "to",
+    "of",
+    "for",
+    "is",
+    "has",
+    "was",
+    "will",
+    "with",
+    "on",
+    "at",
+    "by",
+    "as",
+    "that",
+    "which",
+    "who",
+    "said",
+    "says",
+    "announced",
+    "the",
+    "a",
+    "an",
+}
 
 
 def _tickers(text: str) -> set[str]:
     """Ticker symbols ('NASDAQ: MULN'): they name a listing, not an organization."""
-    return set(re.findall(r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB|AMEX):\s*([A-Z0-9]{1,5})", text))
+    return set(
+        re.findall(
+            r"(?:NASDAQ|NYSE|OTC\w*|TSX|CSE|FSE|Cboe CA|OTCQB|AMEX):\s*([A-Z0-9]{1,5})", text
+        )
+    )
 
 
 def _acronyms(text: str, cands: list[Span]) -> list[str]:
-    """All-capital words of 3 to 5 letters used as names: not tickers, not modifiers ('POS terminals')."""
+    """All-capital words of 3 to 5 letters used as names: no tickers, no modifiers."""
     tickers = _tickers(text)
     out = []
     for cand in cands:
         word = cand.text
-        if not re.fullmatch(r"[A-Z]{3,5}", word) or word in ACRONYM_STOP or word in tickers or \
-                word.title() in lexicon.places() or word in lexicon.places() or \
-                text[cand.start - 1: cand.start] == "(" or text[cand.end: cand.end + 1] in (":", ")"):
+        if (
+            not re.fullmatch(r"[A-Z]{3,5}", word)
+            or word in ACRONYM_STOP
+            or word in tickers
+            or word.title() in lexicon.places()
+            or word in lexicon.places()
+            or text[cand.start - 1 : cand.start] == "("
+            or text[cand.end : cand.end + 1] in (":", ")")
+        ):
             continue
-        uses = [text[m.end(): m.end() + 20] for m in re.finditer(rf"\b{word}\b", text)]
-        modifiers = [u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS]
+        uses = [text[m.end() : m.end() + 20] for m in re.finditer(rf"\b{word}\b", text)]
+        modifiers = [
+            u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS
+        ]
         if not modifiers:
             out.append(word)
     return list(dict.fromkeys(out))
 
 
-LEGAL_FORM = re.compile(r",?\s(?:Corporation|Corp\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|"
-                        r"Co\.,? Ltd\.?|Co\.|PLC|plc|GmbH|AG|S\.A\.|LLP|LP)$")
+LEGAL_FORM = re.compile(
+    r",?\s(?:Corporation|Corp\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|"
+    r"Co\.,? Ltd\.?|Co\.|PLC|plc|GmbH|AG|S\.A\.|LLP|LP)$"
+)
 
 
 def _short_names(text: str, names: dict[str, str]) -> None:
@@ -263,14 +364,24 @@ def _aliases(text: str, names: dict[str, str]) -> None:
     for name in list(names):
         for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
             alias = match["alias"].strip()
-            if alias not in lexicon.places() and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias) \
-                    and alias not in _tickers(text) \
-                    and names.get(alias, alias) == alias:
+            if (
+                alias not in lexicon.places()
+                and not re.fullmatch(r"[A-Z]+:.*|NASDAQ|NYSE", alias)
+                and alias not in _tickers(text)
+                and names.get(alias, alias) == alias
+            ):
                 names[alias] = names[name]
     squashed = {n: re.sub(r"\W", "", n).lower() for n in names}
     for short in names:  # 'Hui Zhou Wealth' is 'Hong Kong Huizhou Wealth Technology Co., Ltd.'
-        host = [n for n in names if n != short and len(squashed[short]) >= 6 and
-                squashed[short] in squashed[n] and squashed[short] != squashed[n] and names[n] == n]
+        host = [
+            n
+            for n in names
+            if n != short
+            and len(squashed[short]) >= 6
+            and squashed[short] in squashed[n]
+            and squashed[short] != squashed[n]
+            and names[n] == n
+        ]
         if host and names[short] == short:
             names[short] = max(host, key=len)
 
@@ -278,8 +389,11 @@ def _aliases(text: str, names: dict[str, str]) -> None:
 def _merge_prefixes(names: dict[str, str]) -> None:
     """'Trump Media' is 'Trump Media and Technology Group Corp.'; the fullest form names both."""
     for short in sorted(names, key=len):
-        longer = [n for n in names if n != short and n.startswith(short + " ") or
-                  n.startswith(short + ",")]
+        longer = [
+            n
+            for n in names
+            if n != short and n.startswith(short + " ") or n.startswith(short + ",")
+        ]
         if longer and len(short) >= 3:
             full = names[max(longer, key=len)]
             for surface, name in names.items():
@@ -297,7 +411,9 @@ def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
             span = Span(match.start(), match.end(), surface)
             if _free(span, taken):
                 taken.append((span.start, span.end))
-                found.setdefault(names[surface], _Found(kind, names[surface], [])).spans.append(span)
+                found.setdefault(names[surface], _Found(kind, names[surface], [])).spans.append(
+                    span
+                )
     return list(found.values())
 
 
@@ -307,26 +423,41 @@ def _is_person(value: str) -> bool:
         return False
     if words[0] in lexicon.HONORIFICS:
         return True
-    return words[0] in lexicon.first_names() and all(w[:1].isupper() for w in words) and \
-        not any(w.isupper() and len(w) > 1 for w in words) and value not in lexicon.places()
+    return (
+        words[0] in lexicon.first_names()
+        and all(w[:1].isupper() for w in words)
+        and not any(w.isupper() and len(w) > 1 for w in words)
+        and value not in lexicon.places()
+    )
 
 
-def _people(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]) -> list[_Found]:
+def _people(
+    facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]
+) -> list[_Found]:
     names: dict[str, str] = {}
     contact = facts.release.contact
-    if contact and contact.person and len(contact.person[0].split()) >= 2 and \
-            not re.search(r"\b(?:Team|Department|Desk|Office)\b", contact.person[0]):
+    if (
+        contact
+        and contact.person
+        and len(contact.person[0].split()) >= 2
+        and not re.search(r"\b(?:Team|Department|Desk|Office)\b", contact.person[0])
+    ):
         names[contact.person[0]] = contact.person[0]
     for cand in cands:
-        for value in AND_CUT.split(re.sub(r",.*$", "", cand.text)):  # 'Brock Berryhill and Andy Albert'
+        for value in AND_CUT.split(
+            re.sub(r",.*$", "", cand.text)
+        ):  # 'Brock Berryhill and Andy Albert'
             if _free(cand, taken) and _is_person(value):
                 names.setdefault(value, _strip_honorific(value))
     titles = re.compile(rf"\b(?:{'|'.join(lexicon.TITLE_WORDS)}) (?P<name>{NAME})")
     for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
         words = span.text.split()
-        if _free(span, taken) and not any(w in lexicon.ORG_HEADS or w in lexicon.TITLE_WORDS
-                                          for w in words) and span.text not in lexicon.places():
+        if (
+            _free(span, taken)
+            and not any(w in lexicon.ORG_HEADS or w in lexicon.TITLE_WORDS for w in words)
+            and span.text not in lexicon.places()
+        ):
             names.setdefault(span.text, _normal_person(span.text))
     found = _locate(text, names, "person")
     _short_forms(text, found, taken)
@@ -356,12 +487,17 @@ def _short_forms(text: str, people: list[_Found], taken: list[tuple[int, int]]) 
             continue
         for match in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", text):
             span = Span(match.start(), match.end(), word)
-            if _free(span, taken) and all(span.end <= s.start or span.start >= s.end for s in spoken) \
-                    and not text[span.end:span.end + 2].strip()[:1].isupper():
+            if (
+                _free(span, taken)
+                and all(span.end <= s.start or span.start >= s.end for s in spoken)
+                and not text[span.end : span.end + 2].strip()[:1].isupper()
+            ):
                 persons[0].spans.append(span)
 
 
-def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]) -> list[_Found]:
+def _places(
+    facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, int]]
+) -> list[_Found]:
     table = lexicon.places()
     found: dict[str, _Found] = {}
 
@@ -372,11 +508,11 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
     for cand in cands:
         for part in _parts(cand):
             form = part.text
-            if text[part.end:part.end + 1] == "." and form + "." in table:  # 'Va.', 'Fla.'
+            if text[part.end : part.end + 1] == "." and form + "." in table:  # 'Va.', 'Fla.'
                 part, form = Span(part.start, part.end + 1, form + "."), form + "."
             if form.isupper() and len(form) > 3 and form not in table:
                 form = form.title()  # 'WEST CHESTER'
-            if form in table and text[part.end:part.end + 1] not in ("$", ":"):
+            if form in table and text[part.end : part.end + 1] not in ("$", ":"):
                 add(part, *table[form])
     for cand in cands:  # 'White Manor Country Club', 'Fort Worth Stockyards', 'Kwajalein Atoll'
         if cand.text.endswith(lexicon.VENUE_HEADS) and len(cand.text.split()) >= 2:
@@ -384,8 +520,11 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
     codes = lexicon.state_codes()
     for match in STATE_PAIR.finditer(text):
         if match["state"] in codes:
-            add(Span(match.start("state"), match.end("state"), match["state"]), codes[match["state"]],
-                "state")
+            add(
+                Span(match.start("state"), match.end("state"), match["state"]),
+                codes[match["state"]],
+                "state",
+            )
             city = Span(match.start("city"), match.end("city"), match["city"])
             if city.text.split()[-1] not in lexicon.ORG_HEADS and len(city.text.split()) <= 3:
                 add(city, city.text.title() if city.text.isupper() else city.text, "city")
@@ -393,7 +532,11 @@ def _places(facts: Facts, text: str, cands: list[Span], taken: list[tuple[int, i
     if dateline:
         first = re.split(r"[,/]", dateline.text)[0].strip()
         name = facts.release.dateline_city or first
-        add(Span(dateline.start, dateline.start + len(first), first), table.get(name, (name,))[0], "city")
+        add(
+            Span(dateline.start, dateline.start + len(first), first),
+            table.get(name, (name,))[0],
+            "city",
+        )
         for part in _parts(dateline)[1:]:
             if part.text in table:
                 add(part, *table[part.text])

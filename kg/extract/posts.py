@@ -20,14 +20,22 @@ from kg.extract import lexicon
 from kg.model import Entity, Facts, Post, Span
 
 TITLE_WORD = "|".join(sorted(lexicon.TITLE_WORDS, key=len, reverse=True))
-TITLE = (rf"(?:(?:[A-Z][\w\-]*|of|and|for|the|&) )*?(?:{TITLE_WORD})"
-         rf"(?:(?: (?:of|for|and|&|the)(?: the)?)?(?: [A-Z][\w\-]*)+)*")
-AFTER = re.compile(rf"^,? (?:(?:the|a|an|our|its|their) )?(?:(?:new|respected|former|current|"
-                   rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?(?P<title>{TITLE})")
-BEFORE = re.compile(rf"(?:(?P<owner>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*)*?)(?:['’]s)? )?(?P<title>{TITLE}),? $")
-AS = re.compile(rf"^,? (?:(?:has |had |will )?(?:served|serves|serve|joins|joined|join|was named|"
-                rf"has been named|is|was|acted|worked|returns|returned) )?(?:as|to) "
-                rf"(?:(?:its|the|our|their|a|an) )?(?:[Nn]ew )?(?P<title>{TITLE})")
+TITLE = (
+    rf"(?:(?:[A-Z][\w\-]*|of|and|for|the|&) )*?(?:{TITLE_WORD})"
+    rf"(?:(?: (?:of|for|and|&|the)(?: the)?)?(?: [A-Z][\w\-]*)+)*"
+)
+AFTER = re.compile(
+    rf"^,? (?:(?:the|a|an|our|its|their) )?(?:(?:new|respected|former|current|"
+    rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?(?P<title>{TITLE})"
+)
+BEFORE = re.compile(
+    rf"(?:(?P<owner>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*)*?)(?:['’]s)? )?(?P<title>{TITLE}),? $"
+)
+AS = re.compile(
+    rf"^,? (?:(?:has |had |will )?(?:served|serves|serve|joins|joined|join|was named|"
+    rf"has been named|is|was|acted|worked|returns|returned) )?(?:as|to) "
+    rf"(?:(?:its|the|our|their|a|an) )?(?:[Nn]ew )?(?P<title>{TITLE})"
+)
 MEMBERS = re.compile(r"\b(?P<title>team|board|staff|founding team) members?,?\s+(?:including\s+)?")
 
 
@@ -47,15 +55,20 @@ def add_posts(facts: Facts) -> None:
                 if not title or (person.name, org or issuer) in seen:
                     continue
                 seen.add((person.name, org or issuer))
-                facts.posts.append(Post(person=person.name, title=title,
-                                        organization=org or issuer, span=evidence))
-
+                facts.posts.append(
+                    Post(person=person.name, title=title, organization=org or issuer, span=evidence)
+                )
 
     _members(facts, text, people, issuer, seen)
 
 
-def _members(facts: Facts, text: str, people: list[Entity], issuer: str | None,
-             seen: set[tuple[str, str | None]]) -> None:
+def _members(
+    facts: Facts,
+    text: str,
+    people: list[Entity],
+    issuer: str | None,
+    seen: set[tuple[str, str | None]],
+) -> None:
     """'team members Frank Heckman, Mindy Gallagher, and Erik Gudmundson' all hold 'team member'."""
     for match in MEMBERS.finditer(text):
         end = match.end()
@@ -66,20 +79,25 @@ def _members(facts: Facts, text: str, people: list[Entity], issuer: str | None,
             mention = next(s for s in person.spans if s.start == end)
             if (person.name, issuer) not in seen:
                 seen.add((person.name, issuer))
-                facts.posts.append(Post(person=person.name, title=f"{match['title']} member",
-                                        organization=issuer,
-                                        span=Span(match.start(), mention.end,
-                                                  text[match.start():mention.end])))
-            gap = re.match(r",?\s+(?:and\s+)?|,\s*", text[mention.end:mention.end + 6])
+                facts.posts.append(
+                    Post(
+                        person=person.name,
+                        title=f"{match['title']} member",
+                        organization=issuer,
+                        span=Span(match.start(), mention.end, text[match.start() : mention.end]),
+                    )
+                )
+            gap = re.match(r",?\s+(?:and\s+)?|,\s*", text[mention.end : mention.end + 6])
             if not gap:
                 break
             end = mention.end + gap.end()
 
 
-def _stated(text: str, span: Span, orgs: list[Entity], only_as: bool = False
-            ) -> list[tuple[str, str | None, Span]]:
+def _stated(
+    text: str, span: Span, orgs: list[Entity], only_as: bool = False
+) -> list[tuple[str, str | None, Span]]:
     out = []
-    after = text[span.end: span.end + 200].split("\n")[0]
+    after = text[span.end : span.end + 200].split("\n")[0]
     for pattern in (AS,) if only_as else (AFTER, AS):
         match = pattern.match(after)
         if match:
@@ -87,27 +105,35 @@ def _stated(text: str, span: Span, orgs: list[Entity], only_as: bool = False
             if org is None:
                 org, title = _lead_org(title, span.end + match.start("title"), orgs)
             owner = match.groupdict().get("owner")
-            org = org or _org_named(owner, orgs) or (_org_ending_at(
-                span.end + match.start("title") - 1, text, orgs) if owner else None)
+            org = (
+                org
+                or _org_named(owner, orgs)
+                or (
+                    _org_ending_at(span.end + match.start("title") - 1, text, orgs)
+                    if owner
+                    else None
+                )
+            )
             end = span.end + match.end()
             if org is None:  # 'served as Talent Acquisition Director at TMF Group'
                 org, end = _org_after(text, end, orgs)
-            out.append((title, org, Span(span.start, end, text[span.start:end])))
-    before = text[max(0, span.start - 120): span.start].split("\n")[-1]
+            out.append((title, org, Span(span.start, end, text[span.start : end])))
+    before = text[max(0, span.start - 120) : span.start].split("\n")[-1]
     match = None if only_as else BEFORE.search(before)
     if match:
         start = span.start - len(before) + match.start()
         org = _org_named(match["owner"], orgs) or _org_ending_at(
-            span.start - len(before) + match.start("title") - 1, text, orgs)
+            span.start - len(before) + match.start("title") - 1, text, orgs
+        )
         title = match["title"]
         if org is None:
             org, title = _lead_org(title, span.start - len(before) + match.start("title"), orgs)
-        out.append((title, org, Span(start, span.end, text[start:span.end])))
+        out.append((title, org, Span(start, span.end, text[start : span.end])))
     return out
 
 
 def _split_title(title: str, start: int, orgs: list[Entity]) -> tuple[str, str | None]:
-    """'Chief Financial Officer at Unity Connect' -> ('Chief Financial Officer', 'Unity Connect')."""
+    """'Chief Financial Officer at Unity Connect' -> (title, 'Unity Connect')."""
     for org in orgs:
         for mention in org.spans:
             at = mention.start - start
@@ -117,13 +143,13 @@ def _split_title(title: str, start: int, orgs: list[Entity]) -> tuple[str, str |
                     return head, org.name
     cut = re.search(r"\s(?:at|with)\s", title)
     if cut:
-        return title[:cut.start()], None
+        return title[: cut.start()], None
     return title, None
 
 
 def _org_after(text: str, end: int, orgs: list[Entity]) -> tuple[str | None, int]:
     """An organization named right after a title ('… at TMF Group'), and where its mention ends."""
-    link = re.match(r"\s+(?:at|of|with|for)\s+(?:the\s+)?", text[end:end + 20])
+    link = re.match(r"\s+(?:at|of|with|for)\s+(?:the\s+)?", text[end : end + 20])
     if link:
         for org in orgs:
             for mention in org.spans:
@@ -138,12 +164,15 @@ def _lead_org(title: str, start: int, orgs: list[Entity]) -> tuple[str | None, s
     for org in orgs:
         for mention in org.spans:
             offset = mention.end - start
-            if mention.start <= start < mention.end and 0 < offset < len(title) and (
-                    best is None or offset > best[0]):
+            if (
+                mention.start <= start < mention.end
+                and 0 < offset < len(title)
+                and (best is None or offset > best[0])
+            ):
                 best = (offset, org.name)
     if best is None:
         return None, title
-    rest = re.sub(r"^(?:['’]s)?\s+", "", title[best[0]:])
+    rest = re.sub(r"^(?:['’]s)?\s+", "", title[best[0] :])
     return (best[1], rest) if rest else (None, title)
 
 
@@ -151,7 +180,7 @@ def _org_ending_at(end: int, text: str, orgs: list[Entity]) -> str | None:
     """The organization whose mention ends just before a title ('SeABank's', 'Exovera')."""
     for org in orgs:
         for mention in org.spans:
-            gap = text[mention.end:end + 1]
+            gap = text[mention.end : end + 1]
             if mention.end <= end + 1 and gap in ("", " ", "'s", "’s", "'s ", "’s "):
                 return org.name
     return None
@@ -169,14 +198,18 @@ def _org_named(owner: str | None, orgs: list[Entity]) -> str | None:
 
 def _clean_title(title: str) -> str:
     title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"))
-    return title if any(w in lexicon.TITLE_WORDS for w in re.split(r"[\s-]", title)) or \
-        any(w in title for w in lexicon.TITLE_WORDS) else ""
+    return (
+        title
+        if any(w in lexicon.TITLE_WORDS for w in re.split(r"[\s-]", title))
+        or any(w in title for w in lexicon.TITLE_WORDS)
+        else ""
+    )
 
 
 def _issuer(facts: Facts, orgs: list[Entity]) -> str | None:
     text = facts.release.text
     for org in orgs:
-        if any(text[max(0, s.start - 6): s.start].endswith("About ") for s in org.spans):
+        if any(text[max(0, s.start - 6) : s.start].endswith("About ") for s in org.spans):
             return org.name
     contact = facts.release.contact
     if contact and contact.company:

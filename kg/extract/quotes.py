@@ -16,9 +16,11 @@ import re
 from kg.model import Entity, Facts, Quote, Span
 
 QUOTE = re.compile(r"[“\"](?P<body>[^“”\"\n]{12,}?)[”\"]")
-VERB = r"(?:said|says|added|adds|explained|explains|noted|notes|stated|states|commented|comments|" \
-       r"shared|shares|continued|continues|concluded|emphasized|remarked|observed|according to|" \
-       r"highlighted|stressed|expressed|believes|announced)"
+VERB = (
+    r"(?:said|says|added|adds|explained|explains|noted|notes|stated|states|commented|comments|"
+    r"shared|shares|continued|continues|concluded|emphasized|remarked|observed|according to|"
+    r"highlighted|stressed|expressed|believes|announced)"
+)
 AFTER = re.compile(rf"^[\s,]*(?:{VERB}\b|[^“”\"]{{0,200}}?\b{VERB}\b)")
 BEFORE = re.compile(rf"\b{VERB}\b[^.“”\"]{{0,60}}?[:,]?\s*$|:\s*$")
 PRONOUN = re.compile(r"^[\s,]*(?:he|she|they)\s+(?:said|says|added|adds|explained|noted)\b", re.I)
@@ -42,34 +44,45 @@ def add_quotes(facts: Facts) -> None:
         content = body.rstrip()
         content = content[:-1].rstrip() if content.endswith(",") else content
         lead = len(content) - len(content.lstrip())
-        span = Span(match.start("body") + lead, match.start("body") + len(content),
-                    content.lstrip(), "quoteText")
-        facts.quotes.append(Quote(text=span.text, speaker=speaker.name, speaker_kind=speaker.kind,
-                                  span=span))
+        span = Span(
+            match.start("body") + lead,
+            match.start("body") + len(content),
+            content.lstrip(),
+            "quoteText",
+        )
+        facts.quotes.append(
+            Quote(text=span.text, speaker=speaker.name, speaker_kind=speaker.kind, span=span)
+        )
         previous = (speaker, match.end())
 
 
-def _speaker(text: str, match: re.Match[str], people: list[Entity], orgs: list[Entity],
-             previous: tuple[Entity, int] | None) -> Entity | None:
+def _speaker(
+    text: str,
+    match: re.Match[str],
+    people: list[Entity],
+    orgs: list[Entity],
+    previous: tuple[Entity, int] | None,
+) -> Entity | None:
     paragraph_end = _end_of_paragraph(text, match.end())
-    after = text[match.end(): min(paragraph_end, match.end() + 240)]
+    after = text[match.end() : min(paragraph_end, match.end() + 240)]
     next_quote = QUOTE.search(after)
     after = after[: next_quote.start()] if next_quote else after
     if PRONOUN.match(after):
         return previous[0] if previous else None
     if AFTER.match(after):
-        who = _first_in(people, match.end(), match.end() + len(after)) or \
-            _first_in(orgs, match.end(), match.end() + len(after))
+        who = _first_in(people, match.end(), match.end() + len(after)) or _first_in(
+            orgs, match.end(), match.end() + len(after)
+        )
         if who:
             return who
     paragraph_start = _start_of_paragraph(text, match.start())
     before_start = max(paragraph_start, previous[1] if previous else 0)
-    before = text[before_start: match.start()]
+    before = text[before_start : match.start()]
     if BEFORE.search(before):
         who = _last_in(people, before_start, match.start())
         if who:
             return who
-    if previous and text[previous[1]: match.start()].count("\n") <= 2:
+    if previous and text[previous[1] : match.start()].count("\n") <= 2:
         return previous[0]  # the same speaker goes on
     return _last_in(people, paragraph_start, match.start())
 

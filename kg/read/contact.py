@@ -22,15 +22,34 @@ from kg.model import ContactPoint, Span
 log = logging.getLogger(__name__)
 
 LABELS = {
-    "company name": "company", "company": "company", "organization": "company",
-    "contact person": "person", "contact name": "person", "contact": "person", "name": "person",
-    "email": "email", "e-mail": "email", "contact email": "email", "email address": "email",
-    "phone": "phone", "phone number": "phone", "telephone": "phone", "tel": "phone",
-    "mobile": "phone", "country": "country", "city": "city", "state": "state",
-    "website": "website", "website url": "website", "website link": "website", "web": "website",
+    "company name": "company",
+    "company": "company",
+    "organization": "company",
+    "contact person": "person",
+    "contact name": "person",
+    "contact": "person",
+    "name": "person",
+    "email": "email",
+    "e-mail": "email",
+    "contact email": "email",
+    "email address": "email",
+    "phone": "phone",
+    "phone number": "phone",
+    "telephone": "phone",
+    "tel": "phone",
+    "mobile": "phone",
+    "country": "country",
+    "city": "city",
+    "state": "state",
+    "website": "website",
+    "website url": "website",
+    "website link": "website",
+    "web": "website",
     "address": "address",
 }
-_LABEL_WORDS = "|".join(sorted((re.escape(k).replace(r"\ ", " ") for k in LABELS), key=len, reverse=True))
+_LABEL_WORDS = "|".join(
+    sorted((re.escape(k).replace(r"\ ", " ") for k in LABELS), key=len, reverse=True)
+)
 LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[A-Za-z/.]))(?=[A-Z])(?i:{_LABEL_WORDS})(?=\s*[:：])")
 COLON = re.compile(r"\s*[:：]\s*")
 HEADING = re.compile(
@@ -47,15 +66,22 @@ STOP = re.compile(
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
 TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
-WEBSITE = re.compile(rf"(?:https?://|www\.)[A-Za-z0-9.-]+?\.{TLD}(?![A-Za-z])(?:/[^\s]*)?|https?://\S+")
+WEBSITE = re.compile(
+    rf"(?:https?://|www\.)[A-Za-z0-9.-]+?\.{TLD}(?![A-Za-z])(?:/[^\s]*)?|https?://\S+"
+)
 CONTACT_SENTENCE = re.compile(
     r"\bcontact\s+(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})\s+(?:at|via|on)\s+"
-    r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+    r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
 NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
-ORG_WORDS = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
-                       r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?")
-PERSON = re.compile(r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}")
+ORG_WORDS = re.compile(
+    r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
+    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?"
+)
+PERSON = re.compile(
+    r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}"
+)
 
 
 def country_code(name: str) -> str | None:
@@ -91,12 +117,16 @@ def e164(raw: str, region: str | None) -> str | None:
 
 
 def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
-    """The contact section at or after ``start``: after its heading, else the first labelled block."""
+    """The contact section at or after ``start``: after its heading, else a labelled block."""
     headings = [m for m in HEADING.finditer(text, start) if _heads_a_section(text, m)]
-    labelled = [m for m in LABEL.finditer(text, start) if LABELS[m[0].lower()] in ("company", "person")]
+    labelled = [
+        m for m in LABEL.finditer(text, start) if LABELS[m[0].lower()] in ("company", "person")
+    ]
     if headings:
-        chosen = next((h for h in headings if _labelled(text, h.end(), _section_end(text, h.end()))),
-                      headings[-1])
+        chosen = next(
+            (h for h in headings if _labelled(text, h.end(), _section_end(text, h.end()))),
+            headings[-1],
+        )
         begin, values_at = chosen.start(), chosen.end()
         if labelled and labelled[0].start() < begin and _labelled_run(text, labelled[0].start()):
             begin = values_at = labelled[0].start()
@@ -127,8 +157,10 @@ def _contact_sentence(path: Path, text: str, start: int) -> ContactPoint | None:
     match = CONTACT_SENTENCE.search(text, start)
     if match is None:
         return None
-    values = {field: Span(match.start(field), match.end(field), match[field])
-              for field in ("person", "email")}
+    values = {
+        field: Span(match.start(field), match.end(field), match[field])
+        for field in ("person", "email")
+    }
     contact = ContactPoint(span=Span(match.start(), match.end(), match[0]))
     _fill(path, contact, values)
     return contact
@@ -136,9 +168,9 @@ def _contact_sentence(path: Path, text: str, start: int) -> ContactPoint | None:
 
 def _heads_a_section(text: str, match: re.Match[str]) -> bool:
     """A heading ends its line, or is followed by labelled values or glued contact details."""
-    after = text[match.end(): match.end() + 200]
+    after = text[match.end() : match.end() + 200]
     line_rest = after.split("\n", 1)[0].strip()
-    glued = text[match.end() - 1: match.end() + 1].isalpha() and after[:1].isupper()
+    glued = text[match.end() - 1 : match.end() + 1].isalpha() and after[:1].isupper()
     if not line_rest or glued or match[0].rstrip().endswith((":", "：", "*")):
         return True
     return bool(LABEL.match(line_rest) or EMAIL.search(line_rest) or PHONE.search(line_rest))
@@ -146,7 +178,7 @@ def _heads_a_section(text: str, match: re.Match[str]) -> bool:
 
 def _labelled_run(text: str, at: int) -> bool:
     """At least two labelled values close together (a block, not a stray 'Company:' in prose)."""
-    return len(LABEL.findall(text[at: at + 400])) >= 2
+    return len(LABEL.findall(text[at : at + 400])) >= 2
 
 
 def _labelled(text: str, start: int, end: int) -> dict[str, Span]:
@@ -177,7 +209,7 @@ def _free_form(text: str, start: int, end: int, needs_address: bool = True) -> d
         match = pattern.search(chunk)
         if match:
             values[field] = Span(start + match.start(), start + match.end(), match[0])
-            chunk = chunk[:match.start()] + " " * len(match[0]) + chunk[match.end():]
+            chunk = chunk[: match.start()] + " " * len(match[0]) + chunk[match.end() :]
     taken = [(s.start, s.end) for s in values.values()]
     for line_start, line in _pieces(text, start, end, taken):
         if len(line) > 120:
@@ -222,11 +254,11 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
         values["company"] = Span(at, at + len(piece), piece)
         return
     person = PERSON.match(piece)
-    if person and len(person[0].split()) == 3 and ORG_WORDS.search(piece[person.end():] or piece):
+    if person and len(person[0].split()) == 3 and ORG_WORDS.search(piece[person.end() :] or piece):
         person = re.match(r"\S+\s+\S+", piece)  # 'Kevin Kelley Ocean Thermal Energy Corporation'
     if person and "person" not in values and not ORG_WORDS.search(person[0]):
         values["person"] = Span(at, at + len(person[0]), person[0])
-        rest = piece[person.end():]
+        rest = piece[person.end() :]
         lead = len(rest) - len(rest.lstrip())
         if rest.strip() and "company" not in values:
             values["company"] = Span(at + person.end() + lead, at + len(piece), rest.strip())
@@ -262,7 +294,7 @@ def _fill(path: Path, contact: ContactPoint, values: dict[str, Span]) -> None:
 
 
 def _from_address(contact: ContactPoint, address: Span) -> None:
-    """City and country read off 'Tuchlauben 7A, 1010, Vienna, Austria' or '…, Minnetonka, MN 55345'."""
+    """City and country read off 'Tuchlauben 7A, 1010, Vienna, Austria' or '…, Dayton, OH 45402'."""
     parts = []
     offset = address.start
     for part in address.text.split(","):
@@ -275,5 +307,9 @@ def _from_address(contact: ContactPoint, address: Span) -> None:
         parts = parts[:-1]
     elif len(parts) >= 2 and re.fullmatch(r"[A-Z]{2}\s+\d{5}(?:-\d{4})?", parts[-1].text):
         parts = parts[:-1]
-    if contact.city is None and len(parts) >= 2 and re.fullmatch(r"[A-Z][A-Za-z .'-]+", parts[-1].text):
+    if (
+        contact.city is None
+        and len(parts) >= 2
+        and re.fullmatch(r"[A-Z][A-Za-z .'-]+", parts[-1].text)
+    ):
         contact.city = (parts[-1].text, parts[-1])

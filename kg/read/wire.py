@@ -26,18 +26,24 @@ from kg.model import Release, Span
 from kg.read.contact import find_contact
 from kg.read.text import lines, strip_span
 
-MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
-         r"Aug(?:ust|\.)?|Sep(?:tember|t\.|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)")
+MONTH = (
+    r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+    r"Aug(?:ust|\.)?|Sep(?:tember|t\.|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+)
 WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)"
-CLOCK = r"(?:\s*@?\s*\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+(?P<tz>(?:US/)?[A-Z][a-z]+|[A-Z]{2,4}T))?)"
+CLOCK = (
+    r"(?:\s*@?\s*\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?"
+    r"(?:\s+(?P<tz>(?:US/)?[A-Z][a-z]+|[A-Z]{2,4}T))?)"
+)
 DATE = re.compile(
     rf"(?P<date>{WEEKDAY}?(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH}\s+\d{{4}}|"
     rf"{MONTH}\s+\d{{4}})(?!\d){CLOCK}?)"
 )
 WIRE_TAG = re.compile(
-    r"(?P<sep>[/(]|[-–—]\s)\s*(?P<wire>PRNewswire|PR Newswire|GLOBE NEWSWIRE|Globe Newswire|BUSINESS WIRE|"
-    r"Business Wire|NEWMEDIAWIRE|NewMediaWire|ACCESSWIRE|ACCESS Newswire|24-7PressRelease|Newsworthy\.ai|"
-    r"PR Karma|EIN Presswire|Newsfile|Media OutReach Newswire|[A-Z][\w.&' ]{1,40}?)\s*(?:[/)]|\s[-–—])"
+    r"(?P<sep>[/(]|[-–—]\s)\s*(?P<wire>PRNewswire|PR Newswire|GLOBE NEWSWIRE|Globe Newswire|"
+    r"BUSINESS WIRE|Business Wire|NEWMEDIAWIRE|NewMediaWire|ACCESSWIRE|ACCESS Newswire|"
+    r"24-7PressRelease|Newsworthy\.ai|PR Karma|EIN Presswire|Newsfile|Media OutReach Newswire|"
+    r"[A-Z][\w.&' ]{1,40}?)\s*(?:[/)]|\s[-–—])"
 )
 LEAD_OUT = re.compile(r"^[\s,]*(?:[-–—]+|/)?\s*")
 TAIL_OUT = re.compile(r"\s*(?:[-–—]+|/)\s*$")
@@ -87,11 +93,18 @@ def _parse_dateline(line: str, offset: int) -> Dateline | None:
         return None
     cut = min(starts)
     place_text = TAIL_OUT.sub("", line[:cut].rstrip(" ,"))
-    if not (0 < len(place_text) <= 60) or ":" in place_text or not place_text[0].isupper() or \
-            place_text.endswith(".") and not re.search(r"\b(?:[A-Z][a-z]{1,4}|(?:[A-Z]\.)*[A-Z])\.$", place_text):
+    if (
+        not (0 < len(place_text) <= 60)
+        or ":" in place_text
+        or not place_text[0].isupper()
+        or place_text.endswith(".")
+        and not re.search(r"\b(?:[A-Z][a-z]{1,4}|(?:[A-Z]\.)*[A-Z])\.$", place_text)
+    ):
         return None
     words = re.findall(r"[^\s,/]+", place_text)
-    if len(words) > 7 or any(w[0].islower() and w not in ("of", "de", "la", "du", "da") for w in words):
+    if len(words) > 7 or any(
+        w[0].islower() and w not in ("of", "de", "la", "du", "da") for w in words
+    ):
         return None  # a sentence, not a place
     if date is None and wire is None:
         return None
@@ -108,7 +121,9 @@ def _parse_dateline(line: str, offset: int) -> Dateline | None:
 
 
 def _is_wire(name: str) -> bool:
-    return bool(re.search(r"wire|press|news|pr\b|media|karma", name, re.IGNORECASE)) or name.isupper()
+    return (
+        bool(re.search(r"wire|press|news|pr\b|media|karma", name, re.IGNORECASE)) or name.isupper()
+    )
 
 
 def _span(match: re.Match[str] | None, group: str, offset: int, prop: str) -> Span | None:
