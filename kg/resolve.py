@@ -62,7 +62,20 @@ def canonical_names(names_by_kind: dict[str, Iterable[str]]) -> dict[tuple[str, 
                 heads_by_first.setdefault(first, []).append(name)
             heads_by_key.setdefault(name_key, head)
             out[(kind, name)] = head
+        if kind == "place":
+            _bare_cities(out)
     return out
+
+
+def _bare_cities(out: dict[tuple[str, str], str]) -> None:
+    """A bare 'Dayton' is 'Dayton, Ohio' when the releases know one Dayton only."""
+    regions: dict[str, set[str]] = {}
+    for (kind, _), head in out.items():
+        if kind == "place" and ", " in head:
+            regions.setdefault(head.split(", ")[0], set()).add(head)
+    for (kind, name), head in list(out.items()):
+        if kind == "place" and head == name and len(regions.get(name, ())) == 1:
+            out[(kind, name)] = next(iter(regions[name]))
 
 
 def _same(kind: str, short: str, long: str, short_key: str) -> bool:

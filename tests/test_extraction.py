@@ -157,7 +157,9 @@ def test_organizations_people_places(docs: dict[str, dict[str, Any]]) -> None:
     assert {"Priya Raman", "Tomas Lindqvist", "Anna Berg"} <= names(doc, "people")
     raman = next(p for p in doc["people"] if p["name"] == "Priya Raman")
     assert "Raman" in raman["mentions"]  # the surname alone, later
-    assert {"Denver", "Colorado", "United States"} <= names(doc, "places")
+    assert {"Denver, Colorado", "Colorado", "United States"} <= names(doc, "places")
+    denver = next(p for p in doc["places"] if p["name"] == "Denver, Colorado")
+    assert {"DENVER", "Denver"} <= set(denver["mentions"])  # a city is named by its region
 
 
 def test_posts(docs: dict[str, dict[str, Any]]) -> None:
@@ -233,6 +235,15 @@ def test_resolution_groups_forms_and_keeps_different_names_apart() -> None:
     assert mapping[("organization", "Acme Robotics")] == "Acme Robotics"
     assert mapping[("organization", "G60 Valley")] == "G60 Valley of the Delta"
     assert mapping[("person", "John Doe")] == "John Doe"
+
+
+def test_places_of_one_name_in_two_regions_stay_apart() -> None:
+    """Vienna, Austria and Vienna, Virginia are two places; a bare 'Dayton' joins its one region."""
+    mapping = canonical_names({"place": ["Vienna, Austria", "Vienna, Virginia", "Vienna",
+                                         "Dayton, Ohio", "Dayton"]})
+    assert mapping[("place", "Vienna, Austria")] != mapping[("place", "Vienna, Virginia")]
+    assert mapping[("place", "Vienna")] == "Vienna"  # which one is not known
+    assert mapping[("place", "Dayton")] == "Dayton, Ohio"
 
 
 def test_resolution_renames_references_and_links(tmp_path: Path) -> None:

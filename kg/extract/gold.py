@@ -31,7 +31,8 @@ def as_gold(facts: Facts, file_name: str) -> dict[str, Any]:
         "published": _iso(release.published),
         "published_surface": release.published_span.text if release.published_span else None,
         "published_tz": release.timezone,
-        "dateline": {"surface": release.dateline_span.text, "city": release.dateline_city}
+        "dateline": {"surface": release.dateline_span.text,
+                     "city": (release.dateline_city or "").split(",")[0] or None}
         if release.dateline_span
         else None,
         "distributor": {

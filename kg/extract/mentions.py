@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kg.extract import lexicon
-from kg.model import Facts, Span
+from kg.model import Entity, Facts, Span
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
 CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
@@ -47,6 +47,7 @@ OPENING = re.compile(
     r"announces|launched|launches|unveiled|unveils|introduced|introduces|is launching|is bringing|"
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
 )
+CITY_STATE = re.compile(r"(?P<city>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),\s(?P<region>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
 RELATION = re.compile(
     rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
     rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
@@ -169,6 +170,63 @@ def add_mentions(facts: Facts) -> None:
         entity.spans.extend(s for s in found.spans if (s.start, s.end) not in known)
         if found.place_type and not entity.place_type:
             entity.place_type = found.place_type
+    _qualify_cities(facts, _city_regions(facts, text))
+
+
+def _city_regions(facts: Facts, text: str) -> dict[str, str]:
+    """City -> 'City, Region' where the text says which ('VIENNA, Va.', 'Dayton, OH', contact country)."""
+    table, codes = lexicon.places(), lexicon.state_codes()
+    out: dict[str, str] = {}
+
+    def region_of(part: str) -> str | None:
+        if part in codes:
+            return codes[part]
+        hit = table.get(part) or table.get(part.title())
+        return hit[0] if hit and hit[1] in ("state", "country") else None
+
+    release = facts.release
+    if release.dateline_span and release.dateline_city:
+        parts = [p.strip() for p in re.split(r"[,/]", release.dateline_span.text)]
+        region = region_of(parts[1]) if len(parts) > 1 else None
+        if region and region != release.dateline_city:
+            out[release.dateline_city] = f"{release.dateline_city}, {region}"
+    for match in STATE_PAIR.finditer(text):
+        city = match["city"].title() if match["city"].isupper() else match["city"]
+        if match["state"] in codes and len(city.split()) <= 3:
+            out.setdefault(city, f"{city}, {codes[match['state']]}")
+    for match in CITY_STATE.finditer(text):  # 'Dayton, Ohio'
+        region = region_of(match["region"])
+        if region and table.get(match["city"], ("", ""))[1] == "city":
+            out.setdefault(match["city"], f"{match['city']}, {region}")
+    contact = release.contact
+    if contact and contact.city and contact.country:
+        out.setdefault(contact.city[0], f"{contact.city[0]}, {contact.country[0]}")
+    return out
+
+
+def _qualify_cities(facts: Facts, regions: dict[str, str]) -> None:
+    """Name each city by its region, so Vienna (Austria) and Vienna (Virginia) stay two places."""
+    if not regions:
+        return
+    merged: dict[str, Entity] = {}
+    kept = []
+    for entity in facts.entities:
+        if entity.kind == "place" and entity.name in regions:
+            name = regions[entity.name]
+            target = merged.get(name) or next(
+                (e for e in facts.entities if e.key == ("place", name)), None)
+            if target is None:
+                target = merged.setdefault(name, Entity("place", name, [], entity.place_type or "city"))
+                kept.append(target)
+            target.spans.extend(s for s in entity.spans if s not in target.spans)
+        else:
+            kept.append(entity)
+    facts.entities = kept
+    release = facts.release
+    if release.dateline_city in regions:
+        release.dateline_city = regions[release.dateline_city]
+    if release.contact and release.contact.city and release.contact.city[0] in regions:
+        release.contact.city = (regions[release.contact.city[0]], release.contact.city[1])
 
 
 def _claim(found: list[_Found], taken: list[tuple[int, int]]) -> None:
