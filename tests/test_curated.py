@@ -205,7 +205,7 @@ def test_no_facts_file_means_extracted_facts_only(tmp_path: Path, seed: Release)
     keys = {e.key for e in facts.entities}
     assert {("organization", "Guangzhou Taikunchi Advertising Co., Ltd"), ("person", "Ziyu Yan"),
             ("place", "China"), ("person", "Wang Ping")} <= keys
-    assert facts.about == []
+    assert facts.about == ["G60 S&T Innovation Valley of Yangtze River Delta"]  # its issuer
 
 
 def test_non_integer_occurrence_is_an_input_error(tmp_path: Path, seed: Release) -> None:

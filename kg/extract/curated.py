@@ -41,7 +41,9 @@ def merge(facts: Facts, facts_dir: Path) -> None:
     for key, kind in ENTITY_KEYS.items():
         for index, item in enumerate(_list(path, doc, key)):
             loader.entity(kind, item, f"{key}[{index}]")
-    facts.about.extend(loader.name(doc, "about", i) for i in range(len(doc.get("about", []))))
+    about = [loader.name(doc, "about", i) for i in range(len(doc.get("about", [])))]
+    if about:  # the curated subject replaces the extracted one
+        facts.about = about
     posts = [loader.post(item, f"posts[{i}]") for i, item in enumerate(_list(path, doc, "posts"))]
     facts.posts = _override(facts.posts, posts)
     quotes = [loader.quote(item, f"quotes[{i}]") for i, item in enumerate(_list(path, doc, "quotes"))]

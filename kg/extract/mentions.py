@@ -173,6 +173,23 @@ def add_mentions(facts: Facts) -> None:
     _qualify_cities(facts, _city_regions(facts, text))
 
 
+def issuer(facts: Facts) -> str | None:
+    """The organization a release is from: its 'About' section's, else the first the body names
+    (a wire's contact company may be a PR agency), else the contact's company."""
+    text = facts.release.text
+    orgs = [e for e in facts.entities if e.kind == "organization"]
+    for org in orgs:
+        if any(text[max(0, s.start - 6) : s.start].endswith("About ") for s in org.spans):
+            return org.name
+    body = facts.release.body_span
+    if body is not None:
+        named = [(s.start, o.name) for o in orgs for s in o.spans if body.start <= s.start < body.end]
+        if named:
+            return min(named)[1]
+    contact = facts.release.contact
+    return contact.company[0] if contact and contact.company else None
+
+
 def _city_regions(facts: Facts, text: str) -> dict[str, str]:
     """City -> 'City, Region' where the text says which ('VIENNA, Va.', 'Dayton, OH', contact country)."""
     table, codes = lexicon.places(), lexicon.state_codes()

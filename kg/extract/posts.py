@@ -9,14 +9,14 @@ The shapes press releases use, around a person already recognized:
 * ``CMO Mr. Sato`` (a title alone before the name).
 
 A title with no organization stated is held in the release's issuer (its 'About'
-organization, else the contact's company), which is what a release means by it.
+organization, else the first organization the body names), which is what a release means.
 """
 
 from __future__ import annotations
 
 import re
 
-from kg.extract import lexicon
+from kg.extract import lexicon, mentions
 from kg.model import Entity, Facts, Post, Span
 
 TITLE_WORD = "|".join(sorted(lexicon.TITLE_WORDS, key=len, reverse=True))
@@ -43,7 +43,7 @@ def add_posts(facts: Facts) -> None:
     """One post per person and title, from the first span that states it."""
     text = facts.release.text
     orgs = [e for e in facts.entities if e.kind == "organization"]
-    issuer = _issuer(facts, orgs)
+    issuer = mentions.issuer(facts)
     seen: set[tuple[str, str | None]] = set()
     headline = facts.release.headline_span
     people = [e for e in facts.entities if e.kind == "person"]
@@ -204,14 +204,3 @@ def _clean_title(title: str) -> str:
         or any(w in title for w in lexicon.TITLE_WORDS)
         else ""
     )
-
-
-def _issuer(facts: Facts, orgs: list[Entity]) -> str | None:
-    text = facts.release.text
-    for org in orgs:
-        if any(text[max(0, s.start - 6) : s.start].endswith("About ") for s in org.spans):
-            return org.name
-    contact = facts.release.contact
-    if contact and contact.company:
-        return contact.company[0]
-    return max(orgs, key=lambda o: len(o.spans)).name if orgs else None

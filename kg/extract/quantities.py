@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from kg.extract import mentions
 from kg.model import Facts, Quantity, Span
 
 WORDS = {
@@ -178,7 +179,7 @@ def add_quantities(facts: Facts) -> None:
     release = facts.release
     text = release.text
     skip = [(release.contact.span.start, release.contact.span.end)] if release.contact else []
-    issuer = _issuer(facts)
+    issuer = mentions.issuer(facts)
     seen: set[tuple[float, str]] = set()
     claims = []
     for match in RANGE.finditer(text):
@@ -328,12 +329,3 @@ def _counted(text: str, at: int) -> str:
         return ""
     words = match[1]
     return "" if re.match(MONTHS, words) else words
-
-
-def _issuer(facts: Facts) -> str | None:
-    text = facts.release.text
-    orgs = [e for e in facts.entities if e.kind == "organization"]
-    for org in orgs:
-        if any(text[max(0, s.start - 6) : s.start].endswith("About ") for s in org.spans):
-            return org.name
-    return max(orgs, key=lambda o: len(o.spans)).name if orgs else None
