@@ -503,3 +503,15 @@ def test_any_release_text_gives_exact_spans(pieces: list[str]) -> None:
     for span in spans:
         assert 0 <= span.start < span.end <= len(text), span
         assert text[span.start : span.end] == span.text
+
+
+def test_curated_claim_without_value_completes_the_extracted_one(tmp_path: Path) -> None:
+    """A curated claim giving only evidence and a scope keeps the extracted value, unit and subject."""
+    (tmp_path / f"{PRN.stem}.json").write_text(json.dumps({"quantities": [{
+        "scope": "the Denver hub", "evidence": {"text": "more than 300 workers"}}]}), encoding="utf-8")
+    facts = extract(read_release(PRN), tmp_path)
+    claim = next(q for q in facts.quantities if q.value == 300)
+    assert (claim.unit, claim.counts, claim.scope) == ("count", "workers", "the Denver hub")
+    assert claim.subject == "Borealis Freight Corporation"
+    assert claim.as_of == dt.date(2025, 2, 4)
+    assert sum(q.value == 300 for q in facts.quantities) == 1

@@ -183,21 +183,33 @@ class _Loader:
         )
 
     def quantity(self, item: dict[str, Any], where: str) -> Quantity:
+        """A curated claim; without a 'value' it completes the extracted claim its evidence overlaps
+        (so a curated file can add only a 'scope' that no rule finds)."""
+        span = self.span(self.field(item, "evidence", where), f"{where}.evidence")
+        base = self._extracted_claim(span) if item.get("value") is None else None
+        if base is not None:
+            item = {**{k: v for k, v in vars(base).items() if v is not None}, **item}
+            item.setdefault("as_of", base.as_of.isoformat() if base.as_of else None)
         value = self.field(item, "value", where)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(self.path, f"{where}: 'value' must be a number, not {value!r}")
+        as_of = item.get("as_of")
         return Quantity(
             value=value,
             unit=self.field(item, "unit", where),
             counts=self.field(item, "counts", where),
-            span=self.span(self.field(item, "evidence", where), f"{where}.evidence"),
+            span=span,
             subject=item.get("subject"),
             subject_kind=item.get("subject_kind", "organization") if item.get("subject") else None,
             scope=item.get("scope"),
-            as_of=self._as_of(item.get("as_of"), where),
+            as_of=as_of if isinstance(as_of, dt.date) else self._as_of(as_of, where),
             value_max=item.get("value_max"),
             qualifier=item.get("qualifier"),
         )
+
+    def _extracted_claim(self, span: Span) -> Quantity | None:
+        return next((q for q in self.facts.quantities
+                     if q.span.start < span.end and span.start < q.span.end), None)
 
     def _as_of(self, value: Any, where: str) -> dt.date | None:
         """'release' means the release's publication date; otherwise an ISO date."""
