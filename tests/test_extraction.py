@@ -515,3 +515,18 @@ def test_curated_claim_without_value_completes_the_extracted_one(tmp_path: Path)
     assert claim.subject == "Borealis Freight Corporation"
     assert claim.as_of == dt.date(2025, 2, 4)
     assert sum(q.value == 300 for q in facts.quantities) == 1
+
+
+def test_contacts_with_sub_headings_and_titles() -> None:
+    """'Contacts' / 'Media:' and 'For further information:' / 'Sarah Chen, Investor Relations'."""
+    cobalt = extract_file(WIRE / "106_cobalt_bw.txt")
+    assert (cobalt["contact"]["company"], cobalt["contact"]["person"]) == ("Cobalt Health",
+                                                                          "Lena Fischer")
+    assert names(cobalt, "organizations") == {"Cobalt Health, Inc.", "Riverside Clinics"}
+    greenfield = extract_file(WIRE / "107_greenfield_gnw.txt")
+    contact = greenfield["contact"]
+    assert (contact["person"], contact["city"], contact["phone_e164"]) == (
+        "Sarah Chen", None, "+14035550188")
+    ranges = [(q["value"], q["value_max"]) for q in greenfield["quantities"] if q["value_max"]]
+    assert ranges == [(12, 15)]
+    assert greenfield["published"] == "2025-10-02" and cobalt["published"] is None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kg.extract import contact, curated, dates, mentions, posts, quantities, quotes
 from kg.model import Facts, Release
+from kg.resolve import resolve
 
 
 def extract(release: Release, facts_dir: Path | None) -> Facts:
@@ -28,6 +29,7 @@ def extract(release: Release, facts_dir: Path | None) -> Facts:
     issuer = mentions.issuer(facts)
     if issuer:
         facts.about.append(issuer)
+    resolve([facts])  # forms of one name within the release ('Cobalt Health', '…, Inc.')
     if facts_dir is not None:
         curated.merge(facts, facts_dir)
     return facts

@@ -54,7 +54,7 @@ RELATION = re.compile(
     rf"co-led by|investors including|member of|joint venture with)\s+(?:the\s+)?"
     rf"(?P<name>{PHRASE.pattern})"
 )
-ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?\)")
+ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?(?:\)|\s+or\s)")
 POSSESSIVE = re.compile(r"['’]s$")
 STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
 NAME = r"[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?(?: [A-Z][a-z’'\-]+){1,2}"

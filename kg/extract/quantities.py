@@ -141,7 +141,8 @@ CLAIM = re.compile(
     re.IGNORECASE,
 )
 RANGE = re.compile(
-    rf"(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})(?P<lscale>{SCALE})?"
+    rf"(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})"
+    rf"(?P<lscale>{SCALE})?(?P<lpct>\s?%)?"
     rf"\s?(?:-|–|to|and)\s?(?:US\$|C\$|CA\$|\$|€|£)?(?P<high>{NUMBER})(?P<hscale>{SCALE})?"
     rf"(?:(?P<pct>\s?%|\s(?:percent|per cent)\b)|[\s-]?(?P<unit>{UNIT})\b)?",
     re.IGNORECASE,
@@ -293,7 +294,7 @@ def _range(text: str, match: re.Match[str]) -> Quantity | None:
         CURRENCIES[match["cur"].lower()]
         if match["cur"]
         else "percent"
-        if match["pct"]
+        if match["pct"] or match["lpct"]
         else UNITS[match["unit"].lower()]
         if match["unit"]
         else "count"

@@ -54,7 +54,9 @@ LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[A-Za-z/.]))(?=[A-Z])(?i:{_LABEL_WORD
 COLON = re.compile(r"\s*[:：]\s*")
 HEADING = re.compile(
     r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
-    r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications)"
+    r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications|"
+    r"For (?:further|more) information(?:,? (?:please )?contact)?(?=\s*:)|"
+    r"Media (?:Inquiries|Relations)(?=\s*:?\s*$))"
     r"(?:\b|(?=[A-Z][a-z]))[ \t]*[:：*]?",
     re.MULTILINE,
 )
@@ -241,13 +243,13 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
 
 def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     piece = re.sub(r"\s*(?:Email Us Here|Visit Our Website|Office)$", "", piece)
-    if not piece:
+    if not piece or piece.endswith((":", "：")):  # 'Media:', 'Investors:' head a sub-block
         return
     if country_code(piece) and "country" not in values:
         values["country"] = Span(at, at + len(piece), piece)
         return
     city = re.match(r"^([A-Z][A-Za-z .'-]+),\s*[A-Z][A-Za-z .]+$", piece)
-    if city and "city" not in values and not ORG_WORDS.search(piece):
+    if city and "city" not in values and not ORG_WORDS.search(piece) and not _named(piece):
         values["city"] = Span(at, at + len(city[1]), city[1])
         return
     if ORG_WORDS.search(piece) and len(piece.split()) <= 4 and "company" not in values:
@@ -260,11 +262,18 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
         values["person"] = Span(at, at + len(person[0]), person[0])
         rest = piece[person.end() :]
         lead = len(rest) - len(rest.lstrip())
-        if rest.strip() and "company" not in values:
+        if rest.strip() and "company" not in values and not rest.lstrip().startswith(","):
             values["company"] = Span(at + person.end() + lead, at + len(piece), rest.strip())
         return
     if "company" not in values and piece[0].isupper() and len(piece.split()) <= 8:
         values["company"] = Span(at, at + len(piece), piece)
+
+
+def _named(piece: str) -> bool:
+    """'Sarah Chen, Investor Relations' starts with a first name: a person, not 'City, State'."""
+    from kg.extract.lexicon import first_names
+
+    return piece.split()[0] in first_names()
 
 
 def _fill(path: Path, contact: ContactPoint, values: dict[str, Span]) -> None:
