@@ -48,6 +48,8 @@ OPENING = re.compile(
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
 )
 CITY_STATE = re.compile(r"(?P<city>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),\s(?P<region>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
+TITLE_OF = re.compile(rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)})\b[\w\s-]*? (?:of|at|for) )")
+HEAD_OF = re.compile(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [A-Z]")
 RELATION = re.compile(
     rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
     rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
@@ -265,7 +267,7 @@ def _is_org_phrase(value: str) -> bool:
         return False  # 'Part I of the Company', 'White Manor Country Club'
     if re.fullmatch(r"[A-Z][\w.]+(?:,? [A-Z][\w.]+)* & [A-Z][\w.]+", value):
         return True  # 'Latham & Watkins'
-    if re.search(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [A-Z]", value):
+    if HEAD_OF.search(value):
         return True  # 'U.S. Army Corps of Engineers', 'University of Alabama'
     return (
         len(words) >= 2
@@ -281,7 +283,7 @@ def _is_org_phrase(value: str) -> bool:
 
 def _org_seeds(value: str) -> list[str]:
     """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
-    title = re.match(rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)})\b[\w\s-]*? (?:of|at|for) )", value)
+    title = TITLE_OF.match(value)
     if title:
         value = value[title.end() :]
     part_of = re.match(r"^[A-Z]\w*(?: [A-Z]\w*)? of (?:the )?", value)

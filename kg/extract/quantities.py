@@ -126,6 +126,7 @@ QUALIFIERS = (
 )
 MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 
+MONTH_BEFORE = re.compile(rf"{MONTHS}\s*$")
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 WORD_NUMBER = "|".join(sorted(WORDS, key=len, reverse=True))
 SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:K|M|B|bn|mn)\b)"
@@ -223,7 +224,7 @@ def _not_a_claim(text: str, match: re.Match[str]) -> bool:
         value = float(match["num"].replace(",", ""))
         if "," not in match["num"] and 1900 <= value <= 2100:
             return True  # a year
-        if re.search(rf"{MONTHS}\s*$", before) or NOT_AFTER.match(after):
+        if MONTH_BEFORE.search(before) or NOT_AFTER.match(after):
             return True
     previous = re.findall(r"([A-Za-z][\w.]*)\s*$", before)
     if previous and previous[0].rstrip(".") in MODEL_WORDS | {"iPhone", "iPad", "Pixel", "Galaxy"}:
@@ -276,7 +277,7 @@ def _claim(text: str, match: re.Match[str]) -> Quantity | None:
 def _range(text: str, match: re.Match[str]) -> Quantity | None:
     """'$5 million to $10 million', '5-10%', 'between 20 and 30 engineers', or None."""
     if (
-        re.search(rf"{MONTHS}\s*$", text[max(0, match.start() - 12) : match.start()])
+        MONTH_BEFORE.search(text[max(0, match.start() - 12) : match.start()])
         or text[match.start() - 1 : match.start()].isalnum()
         or text[match.end() : match.end() + 1].isdigit()
     ):
