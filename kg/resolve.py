@@ -24,6 +24,7 @@ from cleanco import basename
 from rapidfuzz import fuzz
 
 from kg.errors import InputError
+from kg.extract.lexicon import ORG_HEADS
 from kg.model import ContactPoint, Entity, Facts
 
 KINDS = ("organization", "person", "place")
@@ -38,7 +39,7 @@ def key(kind: str, name: str) -> str:
     """
     if kind == "organization":
         name = basename(name) or name
-    return re.sub(r"[\W_]+", "", name.casefold())
+    return re.sub(r"[\W_]+", "", name.casefold().replace("&", " and "))
 
 
 def canonical_names(names_by_kind: dict[str, Iterable[str]]) -> dict[tuple[str, str], str]:
@@ -85,6 +86,10 @@ def _same(kind: str, short: str, long: str, short_key: str) -> bool:
         return False
     if kind != "person" and re.match(re.escape(short) + r"\s+of\s", long):
         return True
+    if kind == "organization" and long_key.startswith(short_key) and len(short.split()) >= 2:
+        rest = long[len(long) - len(long.split()[-1]) :]  # 'Japan Science & Technology' + 'Agency'
+        if len(long.split()) == len(short.replace("&", "and").split()) + 1 and rest in ORG_HEADS:
+            return True
     return min(len(short_key), len(long_key)) >= 10 and fuzz.ratio(short_key, long_key) >= 96
 
 

@@ -239,8 +239,9 @@ def test_resolution_groups_forms_and_keeps_different_names_apart() -> None:
 
 def test_places_of_one_name_in_two_regions_stay_apart() -> None:
     """Vienna, Austria and Vienna, Virginia are two places; a bare 'Dayton' joins its one region."""
-    mapping = canonical_names({"place": ["Vienna, Austria", "Vienna, Virginia", "Vienna",
-                                         "Dayton, Ohio", "Dayton"]})
+    mapping = canonical_names(
+        {"place": ["Vienna, Austria", "Vienna, Virginia", "Vienna", "Dayton, Ohio", "Dayton"]}
+    )
     assert mapping[("place", "Vienna, Austria")] != mapping[("place", "Vienna, Virginia")]
     assert mapping[("place", "Vienna")] == "Vienna"  # which one is not known
     assert mapping[("place", "Dayton")] == "Dayton, Ohio"
@@ -507,8 +508,16 @@ def test_any_release_text_gives_exact_spans(pieces: list[str]) -> None:
 
 def test_curated_claim_without_value_completes_the_extracted_one(tmp_path: Path) -> None:
     """A curated claim giving only evidence and a scope keeps the extracted value, unit and subject."""
-    (tmp_path / f"{PRN.stem}.json").write_text(json.dumps({"quantities": [{
-        "scope": "the Denver hub", "evidence": {"text": "more than 300 workers"}}]}), encoding="utf-8")
+    (tmp_path / f"{PRN.stem}.json").write_text(
+        json.dumps(
+            {
+                "quantities": [
+                    {"scope": "the Denver hub", "evidence": {"text": "more than 300 workers"}}
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     facts = extract(read_release(PRN), tmp_path)
     claim = next(q for q in facts.quantities if q.value == 300)
     assert (claim.unit, claim.counts, claim.scope) == ("count", "workers", "the Denver hub")
@@ -520,13 +529,47 @@ def test_curated_claim_without_value_completes_the_extracted_one(tmp_path: Path)
 def test_contacts_with_sub_headings_and_titles() -> None:
     """'Contacts' / 'Media:' and 'For further information:' / 'Sarah Chen, Investor Relations'."""
     cobalt = extract_file(WIRE / "106_cobalt_bw.txt")
-    assert (cobalt["contact"]["company"], cobalt["contact"]["person"]) == ("Cobalt Health",
-                                                                          "Lena Fischer")
+    assert (cobalt["contact"]["company"], cobalt["contact"]["person"]) == (
+        "Cobalt Health",
+        "Lena Fischer",
+    )
     assert names(cobalt, "organizations") == {"Cobalt Health, Inc.", "Riverside Clinics"}
     greenfield = extract_file(WIRE / "107_greenfield_gnw.txt")
     contact = greenfield["contact"]
     assert (contact["person"], contact["city"], contact["phone_e164"]) == (
-        "Sarah Chen", None, "+14035550188")
+        "Sarah Chen",
+        None,
+        "+14035550188",
+    )
     ranges = [(q["value"], q["value_max"]) for q in greenfield["quantities"] if q["value_max"]]
     assert ranges == [(12, 15)]
     assert greenfield["published"] == "2025-10-02" and cobalt["published"] is None
+
+
+def _orgs_of(body: str) -> set[str]:
+    from kg.read import wire
+
+    text = f"Acme Robotics Opens a Plant\n\nDAYTON, Ohio, March 3, 2021 /PRNewswire/ -- {body}\n"
+    facts = extract(wire.read(Path("t.txt"), "t", text), None)
+    return {e.name for e in facts.entities if e.kind == "organization"}
+
+
+def test_products_are_not_organizations() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. runs the social media platform Robo Social, a network "
+        "for engineers, and the Robo Cloud Planning Suite service."
+    )
+    assert "Acme Robotics Inc." in orgs and "Robo Social" not in orgs
+
+
+def test_sources_side_by_side_names_and_one_word_more() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. - Acme Labs has grown, according to NOAA data. Funding came "
+        "from Japan Science & Technology. The Japan Science and Technology Agency "
+        "is a public body."
+    )
+    assert "NOAA" in orgs
+    assert "Acme Labs" not in orgs  # another name of Acme Robotics Inc.
+    assert (
+        "Japan Science & Technology" not in orgs and "Japan Science and Technology Agency" in orgs
+    )

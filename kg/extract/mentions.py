@@ -47,7 +47,9 @@ OPENING = re.compile(
     r"announces|launched|launches|unveiled|unveils|introduced|introduces|is launching|is bringing|"
     r"is providing|hires|hired|welcomes|expands|expanded|secures|secured|partners|provides))"
 )
-CITY_STATE = re.compile(r"(?P<city>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),\s(?P<region>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
+CITY_STATE = re.compile(
+    r"(?P<city>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}),\s(?P<region>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b"
+)
 TITLE_OF = re.compile(rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)})\b[\w\s-]*? (?:of|at|for) )")
 HEAD_OF = re.compile(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [A-Z]")
 RELATION = re.compile(
@@ -185,7 +187,9 @@ def issuer(facts: Facts) -> str | None:
             return org.name
     body = facts.release.body_span
     if body is not None:
-        named = [(s.start, o.name) for o in orgs for s in o.spans if body.start <= s.start < body.end]
+        named = [
+            (s.start, o.name) for o in orgs for s in o.spans if body.start <= s.start < body.end
+        ]
         if named:
             return min(named)[1]
     contact = facts.release.contact
@@ -233,9 +237,12 @@ def _qualify_cities(facts: Facts, regions: dict[str, str]) -> None:
         if entity.kind == "place" and entity.name in regions:
             name = regions[entity.name]
             target = merged.get(name) or next(
-                (e for e in facts.entities if e.key == ("place", name)), None)
+                (e for e in facts.entities if e.key == ("place", name)), None
+            )
             if target is None:
-                target = merged.setdefault(name, Entity("place", name, [], entity.place_type or "city"))
+                target = merged.setdefault(
+                    name, Entity("place", name, [], entity.place_type or "city")
+                )
                 kept.append(target)
             target.spans.extend(s for s in entity.spans if s not in target.spans)
         else:
@@ -315,6 +322,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     if release.contact and release.contact.company:
         strong.append(re.sub(r"\s*\(.*\)$", "", release.contact.company[0]))
         strong.append(release.contact.company[0])
+    protected = set(strong)
     body = release.body_span.start if release.body_span else 0
     strong += [
         m["name"].strip()
@@ -326,13 +334,15 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
-    strong += _repeated(cands)
+    strong += _repeated(cands, text)
     for seed in strong + [s for s in seeds if not _is_person(s)]:
         seed = POSSESSIVE.sub("", seed.strip(" ,"))
         if seed.startswith("The ") and not re.search(rf"[a-z,] {re.escape(seed)}", text):
             seed = seed[4:]
         seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
-        if seed and seed[0].isalpha() and len(seed) > 1 and seed not in lexicon.places():
+        if not seed or not seed[0].isalpha() or len(seed) <= 1 or seed in lexicon.places():
+            continue
+        if seed in protected or not _called_a_product(text, seed):
             names.setdefault(seed, seed)
     for name in list(names):  # 'IBN (InvestorBrandNetwork)': both parts name it
         both = re.fullmatch(r"(.+?) \((.+)\)", name)
@@ -341,6 +351,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
                 names[part] = name
     _short_names(text, names)
     _aliases(text, names)
+    _dash_names(text, names)
     _merge_prefixes(names)
     for name in list(names):  # 'OTE Corp.' at a sentence end is 'OTE Corp'
         if name.endswith(".") and name[:-1] in names:
@@ -351,13 +362,40 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     return _locate(text, names, "organization")
 
 
-def _repeated(cands: list[Span]) -> list[str]:
-    """A long name the body repeats (three times or more) is the name of something organized."""
+PRODUCT_AFTER = re.compile(
+    r"\s(?:service|services|platform|app|application|program|campaign|token|coin|system|"
+    r"technology|product|model|feature|tool|package|experience|event|award)\b"
+)
+
+
+PRODUCT_BEFORE = re.compile(
+    r"\b(?:platform|app|application|brand|product|service|token|coin|campaign|program|show|"
+    r"podcast|game|network of)\s+$"
+)
+
+
+def _called_a_product(text: str, name: str) -> bool:
+    """'the social media platform Truth Social', 'the X service': a product, not an organization."""
+    for match in re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text):
+        if PRODUCT_BEFORE.search(
+            text[max(0, match.start() - 30) : match.start()]
+        ) or PRODUCT_AFTER.match(text, match.end()):
+            return True
+    return False
+
+
+def _repeated(cands: list[Span], text: str) -> list[str]:
+    """A long name the body repeats (three times or more) is the name of something organized,
+    unless the text calls it a service, a platform or a product ('the X service')."""
     counts: dict[str, int] = {}
     for cand in cands:
         if len(cand.text.split()) >= 4 and not _is_person(cand.text):
             counts[cand.text] = counts.get(cand.text, 0) + 1
-    return [name for name, n in counts.items() if n >= 3]
+    return [
+        name
+        for name, n in counts.items()
+        if n >= 3 and not any(PRODUCT_AFTER.match(text, c.end) for c in cands if c.text == name)
+    ]
 
 
 FUNCTION_WORDS = {
@@ -413,11 +451,13 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
             or text[cand.end : cand.end + 1] in (":", ")")
         ):
             continue
-        uses = [text[m.end() : m.end() + 20] for m in re.finditer(rf"\b{word}\b", text)]
+        found = list(re.finditer(rf"\b{word}\b", text))
+        uses = [text[m.end() : m.end() + 20] for m in found]
         modifiers = [
             u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS
         ]
-        if not modifiers:
+        cited = any(text[max(0, m.start() - 13) : m.start()] == "according to " for m in found)
+        if not modifiers or cited:  # 'according to NOAA data' names a source
             out.append(word)
     return list(dict.fromkeys(out))
 
@@ -434,6 +474,15 @@ def _short_names(text: str, names: dict[str, str]) -> None:
         short = LEGAL_FORM.sub("", name)
         if short != name and short and re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", text):
             names.setdefault(short, names[name])
+
+
+def _dash_names(text: str, names: dict[str, str]) -> None:
+    """'ABTCOIN Trading Center - AI Trading Center': two names of one organization, side by side."""
+    for name in list(names):
+        for match in re.finditer(re.escape(name) + r" - ", text):
+            for other in list(names):
+                if other != name and text.startswith(other, match.end()):
+                    names[other] = names[name]
 
 
 def _aliases(text: str, names: dict[str, str]) -> None:
