@@ -573,3 +573,14 @@ def test_sources_side_by_side_names_and_one_word_more() -> None:
     assert (
         "Japan Science & Technology" not in orgs and "Japan Science and Technology Agency" in orgs
     )
+
+
+def test_quote_attributed_by_a_dash() -> None:
+    from kg.read import wire
+
+    text = ("Acme Opens a Plant\n\nDAYTON, Ohio, March 3, 2021 /PRNewswire/ -- Acme Robotics Inc. "
+            "opened a plant.\n\n“We are proud to build robots in Ohio.” — Jane Doe, CEO of Acme "
+            "Robotics Inc.\n")
+    facts = extract(wire.read(Path("t.txt"), "t", text), None)
+    assert [(q.text, q.speaker) for q in facts.quotes] == [
+        ("We are proud to build robots in Ohio.", "Jane Doe")]

@@ -21,7 +21,7 @@ VERB = (
     r"shared|shares|continued|continues|concluded|emphasized|remarked|observed|according to|"
     r"highlighted|stressed|expressed|believes|announced)"
 )
-AFTER = re.compile(rf"^[\s,]*(?:{VERB}\b|[^“”\"]{{0,200}}?\b{VERB}\b)")
+AFTER = re.compile(rf"^[\s,]*(?:{VERB}\b|[—–]\s*[A-Z]|[^“”\"]{{0,200}}?\b{VERB}\b)")
 BEFORE = re.compile(rf"\b{VERB}\b[^.“”\"]{{0,60}}?[:,]?\s*$|:\s*$")
 PRONOUN = re.compile(r"^[\s,]*(?:he|she|they)\s+(?:said|says|added|adds|explained|noted)\b", re.I)
 
