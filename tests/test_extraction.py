@@ -584,3 +584,9 @@ def test_quote_attributed_by_a_dash() -> None:
     facts = extract(wire.read(Path("t.txt"), "t", text), None)
     assert [(q.text, q.speaker) for q in facts.quotes] == [
         ("We are proud to build robots in Ohio.", "Jane Doe")]
+
+
+def test_a_title_line_in_a_free_form_contact_is_no_company() -> None:
+    contact = extract_file(WIRE / "108_title_line_contact.txt")["contact"]
+    assert (contact["person"], contact["company"]) == ("Jane Doe", "Acme Robotics Inc.")
+    assert contact["phone_e164"] == "+19375550100" and contact["email"] == "jane.doe@acme.example"

@@ -252,6 +252,8 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     if city and "city" not in values and not ORG_WORDS.search(piece) and not _named(piece):
         values["city"] = Span(at, at + len(city[1]), city[1])
         return
+    if not ORG_WORDS.search(piece) and _titled(piece):  # 'Director of Communications'
+        return
     if ORG_WORDS.search(piece) and len(piece.split()) <= 4 and "company" not in values:
         values["company"] = Span(at, at + len(piece), piece)
         return
@@ -267,6 +269,13 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
         return
     if "company" not in values and piece[0].isupper() and len(piece.split()) <= 8:
         values["company"] = Span(at, at + len(piece), piece)
+
+
+def _titled(piece: str) -> bool:
+    """A job title line: 'Director of Communications', 'VP, Marketing'."""
+    from kg.extract.lexicon import TITLE_WORDS
+
+    return any(word in TITLE_WORDS for word in re.findall(r"[\w-]+", piece)[:3])
 
 
 def _named(piece: str) -> bool:
