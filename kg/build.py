@@ -27,7 +27,9 @@ from kg.dumps import as_records, write_dumps, write_release_dumps
 from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
+from kg.model import Facts
 from kg.read import read_release, release_files
+from kg.resolve import load_links, resolve
 from kg.search import INDEX_FILE, write_index
 from kg.store import OxigraphStore, quads_of
 from kg.uris import Uris, slugify
@@ -72,15 +74,28 @@ class BuildResult:
     skipped: list[Outcome]
 
 
-def prepare(settings: Settings) -> list[Outcome]:
-    """Read, extract, encode and validate every release; never raises for a bad release."""
+def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outcome]:
+    """Read, extract, encode and validate every release; never raises for a bad release.
+
+    The releases are those of ``data/releases`` and then those of each extra folder.
+    """
     uris = Uris(settings.base_uri)
     releases_dir = settings.data_dir / "releases"
-    files = release_files(releases_dir)
+    files = release_files(releases_dir) if releases_dir.is_dir() or not extra_dirs else []
+    for folder in extra_dirs:
+        files.extend(release_files(folder))
     if not files:
-        raise BuildError(f"{releases_dir}: no release files (*.txt) to build from")
+        folders = ", ".join(str(f) for f in (releases_dir, *extra_dirs))
+        raise BuildError(f"{folders}: no release files (*.txt, *.html) to build from")
     _refuse_slug_collisions(files)
-    return [_prepare_one(path, settings.data_dir / "facts", uris) for path in files]
+    outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
+    extracted = [_extract_one(outcome, settings.data_dir / "facts") for outcome in outcomes]
+    links = load_links(settings.data_dir / "links")
+    resolve([facts for facts in extracted if facts is not None], links)
+    for outcome, facts in zip(outcomes, extracted, strict=True):
+        if facts is not None:
+            _check_one(outcome, facts, uris)
+    return outcomes
 
 
 def _refuse_slug_collisions(files: list[Path]) -> None:
@@ -94,22 +109,26 @@ def _refuse_slug_collisions(files: list[Path]) -> None:
         seen[slug] = path
 
 
-def _prepare_one(path: Path, facts_dir: Path, uris: Uris) -> Outcome:
-    outcome = Outcome(path=path, release_id=path.stem)
+def _extract_one(outcome: Outcome, facts_dir: Path) -> Facts | None:
+    """Read and extract one release; a bad file is kept as the outcome's error."""
     try:
-        release = read_release(path)
-        graph = release_graph(extract(release, facts_dir), uris)
+        return extract(read_release(outcome.path), facts_dir)
     except InputError as err:
         outcome.error = err
-        return outcome
-    report = check(graph, str(path))
+        return None
+
+
+def _check_one(outcome: Outcome, facts: Facts, uris: Uris) -> None:
+    """Encode one resolved release and pass it through the SHACL gate."""
+    graph = release_graph(facts, uris)
+    report = check(graph, str(outcome.path))
     outcome.graph, outcome.problems, outcome.report = graph, report.problems, report.graph
-    return outcome
 
 
-def build(settings: Settings, skip_invalid: bool = False) -> BuildResult:
+def build(settings: Settings, skip_invalid: bool = False,
+          extra_dirs: tuple[Path, ...] = ()) -> BuildResult:
     """Build and publish; raise (publishing nothing) when a release fails and not skip_invalid."""
-    outcomes = prepare(settings)
+    outcomes = prepare(settings, extra_dirs)
     bad = [o for o in outcomes if not o.ok]
     if bad and not skip_invalid:
         raise _failure(bad)

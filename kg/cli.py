@@ -56,6 +56,9 @@ data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), en
                                show_envvar=True, help="Input folder (releases/, facts/).")
 build_dir_option = click.option("--build-dir", type=click.Path(path_type=Path), envvar="KG_BUILD_DIR",
                                 show_envvar=True, help="Folder of builds and the 'current' link.")
+releases_option = click.option(
+    "--releases", "extra_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+    help="Another folder of releases to build from, after data/releases (repeatable).")
 base_uri_option = click.option("--base-uri", envvar="KG_BASE_URI", show_envvar=True,
                                help="Base of every minted IRI; must end with '/'.")
 
@@ -73,18 +76,19 @@ def main(log_level: str | None) -> None:
 @data_dir_option
 @build_dir_option
 @base_uri_option
+@releases_option
 @click.option("--skip-invalid", is_flag=True,
               help="Publish the valid releases and list each one left out, instead of failing.")
 @click.pass_context
 def build(ctx: click.Context, data_dir: Path | None, build_dir: Path | None,
-          base_uri: str | None, skip_invalid: bool) -> None:
+          base_uri: str | None, extra_dirs: tuple[Path, ...], skip_invalid: bool) -> None:
     """Read, extract, validate and publish data/releases into a new build."""
     settings = _settings(ctx, data_dir=data_dir, build_dir=build_dir, base_uri=base_uri)
 
     def action() -> int:
         from kg.build import build as run_build
 
-        result = run_build(settings, skip_invalid=skip_invalid)
+        result = run_build(settings, skip_invalid=skip_invalid, extra_dirs=extra_dirs)
         manifest = result.manifest
         click.echo(
             f"Published build {manifest['build']}: {len(manifest['releases'])} release(s), "  # type: ignore[arg-type]
@@ -102,15 +106,17 @@ def build(ctx: click.Context, data_dir: Path | None, build_dir: Path | None,
 @main.command()
 @data_dir_option
 @base_uri_option
+@releases_option
 @click.pass_context
-def validate(ctx: click.Context, data_dir: Path | None, base_uri: str | None) -> None:
+def validate(ctx: click.Context, data_dir: Path | None, base_uri: str | None,
+             extra_dirs: tuple[Path, ...]) -> None:
     """Check every release against the SHACL shapes and print the report; publish nothing."""
     settings = _settings(ctx, data_dir=data_dir, base_uri=base_uri)
 
     def action() -> int:
         from kg.build import prepare
 
-        outcomes = prepare(settings)
+        outcomes = prepare(settings, extra_dirs)
         failed = 0
         for outcome in outcomes:
             status = "ok" if outcome.ok else "FAILED"
@@ -124,6 +130,27 @@ def validate(ctx: click.Context, data_dir: Path | None, base_uri: str | None) ->
         if any(o.error for o in outcomes):
             return 2
         return 1 if failed else 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
+              help="Output format: one JSON array, an object per file in the gold-annotation format.")
+@data_dir_option
+@click.pass_context
+def extract(ctx: click.Context, files: tuple[Path, ...], fmt: str, data_dir: Path | None) -> None:
+    """Extract the facts of release FILES and print them (curated facts of data/facts included)."""
+    settings = _settings(ctx, data_dir=data_dir)
+
+    def action() -> int:
+        from kg.extract.gold import extract_file
+
+        facts_dir = settings.data_dir / "facts"
+        docs = [extract_file(path, facts_dir if facts_dir.is_dir() else None) for path in files]
+        click.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+        return 0
 
     _run(action)
 

@@ -105,6 +105,18 @@ class _Encoder:
             self.add(r, PF.datePublished, _date_literal(release.published))
             self.evidence(r, release.published_span, PF.datePublished)
         self.add(r, PF.timeZone, Literal(release.timezone) if release.timezone else None)
+        if release.timezone and release.timezone_span:
+            self.evidence(r, release.timezone_span, PF.timeZone)
+        if release.dateline_city and release.dateline_span:
+            place = self.ref("place", release.dateline_city)
+            self.add(r, PF.datelinePlace, place)
+            self.evidence(r, release.dateline_span, PF.datelinePlace)
+            self.evidence(place, release.dateline_span)
+        if release.distributor and release.distributor_span:  # a wire the text does not name has no evidence
+            wire = self.ref("organization", release.distributor)
+            self.add(r, PF.distributor, wire)
+            self.evidence(r, release.distributor_span, PF.distributor)
+            self.evidence(wire, release.distributor_span)
         if release.body_span:
             self.evidence(r, release.body_span, PF.body)
         for name in self.facts.about:
@@ -132,9 +144,10 @@ class _Encoder:
         self.evidence(c, contact.span)
         refs = (("company", "organization", PF.company), ("person", "person", PF.contactPerson),
                 ("country", "place", PF.country), ("city", "place", PF.city))
+        known = {e.key for e in self.facts.entities}
         for field, kind, prop in refs:
             value = getattr(contact, field)
-            if value:
+            if value and (kind, value[0]) in known:  # a team or desk is no person
                 self.add(c, prop, self.ref(kind, value[0]))
                 self.evidence(c, value[1], prop)
         literals = (("email", PF.email), ("phone", PF.telephone))
@@ -198,7 +211,9 @@ def _number(value: int | float) -> Literal:
     return Literal(Decimal(str(value)), datatype=XSD.decimal)
 
 
-def _date_literal(value: dt.datetime | dt.date) -> Literal:
+def _date_literal(value: dt.datetime | dt.date | str) -> Literal:
+    if isinstance(value, str):  # a month alone
+        return Literal(value, datatype=XSD.gYearMonth)
     if isinstance(value, dt.datetime):
         return Literal(value.isoformat(), datatype=XSD.dateTime)
     return Literal(value.isoformat(), datatype=XSD.date)

@@ -29,9 +29,14 @@ class Release:
     text: str
     headline: str | None = None
     headline_span: Span | None = None
-    published: dt.datetime | dt.date | None = None
+    published: dt.datetime | dt.date | str | None = None  # str: a month alone, 'YYYY-MM'
     published_span: Span | None = None
     timezone: str | None = None
+    timezone_span: Span | None = None
+    dateline_span: Span | None = None  # the place part of the dateline ('GRAND RAPIDS, Mich.')
+    dateline_city: str | None = None
+    distributor: str | None = None
+    distributor_span: Span | None = None  # None when the wire is not named in the text
     body: str = ""
     body_span: Span | None = None
     paragraphs: list[Span] = field(default_factory=list)

@@ -31,9 +31,11 @@ BASE = "http://127.0.0.1:5000/"
 
 
 def copy_data(target: Path, releases: list[Path] | None = None) -> Path:
-    """A private copy of data/ (or of the given release files plus data/facts) to build from."""
+    """A private copy of data/ (or of the given release files plus data/facts and links) to build from."""
     (target / "releases").mkdir(parents=True)
     shutil.copytree(DATA / "facts", target / "facts")
+    if (DATA / "links").is_dir():
+        shutil.copytree(DATA / "links", target / "links")
     for path in releases if releases is not None else sorted((DATA / "releases").glob("*.txt")):
         shutil.copy(path, target / "releases" / path.name)
     return target

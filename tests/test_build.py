@@ -32,6 +32,7 @@ from kg.encode import release_graph
 from kg.errors import BuildError, InputError, KgError, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release
+from kg.resolve import load_links, resolve
 from kg.store import OxigraphStore
 from kg.uris import Uris, slugify
 from kg.validate import check
@@ -250,14 +251,16 @@ def integers_as_xsd_integer(triples: Any) -> set[tuple[Any, Any, Any]]:
 def test_each_release_lives_in_its_own_named_graph(two: tuple[Settings, BuildResult]) -> None:
     """The named graph of a release is exactly its encoded graph; the default graph is empty.
 
-    (Up to the integer datatype of offsets; that difference is test_published_dump_conforms.)
+    (Up to the integer datatype of offsets; that difference is test_published_dump_conforms.
+    The releases are resolved together and linked, as the build does.)
     """
     settings, result = two
     store = open_store(result.folder)
-    for path in (SEED_FILE, ACME):
-        release = read_release(path)
-        encoded = release_graph(extract(release, settings.data_dir / "facts"), URIS)
-        assert named_graph(store, URIS.graph(release.id)) == integers_as_xsd_integer(encoded)
+    all_facts = [extract(read_release(path), settings.data_dir / "facts") for path in (SEED_FILE, ACME)]
+    resolve(all_facts, load_links(settings.data_dir / "links"))
+    for facts in all_facts:
+        encoded = release_graph(facts, URIS)
+        assert named_graph(store, URIS.graph(facts.release.id)) == integers_as_xsd_integer(encoded)
     assert all(isinstance(q.graph_name, ox.NamedNode) for q in store.quads())
     rows = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?r a <{PF.PressRelease}> }} }}")
     assert {r["g"].value for r in rows} == {URIS.graph(SEED_ID), URIS.graph("100_acme_plant")}

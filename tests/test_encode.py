@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.encode import release_graph
 from kg.extract import extract
@@ -242,7 +242,9 @@ def test_small_release_without_facts_passes_the_gate() -> None:
     assert graph.value(contact, PF.email) == Literal("press@acme-robotics.example")
     assert graph.value(contact, PF.telephone) == Literal("+19375550142")
     assert graph.value(contact, PF.website) == URIRef("http://www.acme-robotics.example")
-    assert label_of(graph, graph.value(contact, PF.city)) == "Dayton"
+    city = graph.value(contact, PF.city)
+    assert label_of(graph, city) == "Dayton, Ohio"  # named by its state, as the body states it
+    assert (city, SKOS.altLabel, Literal("Dayton")) in graph
     assert graph.value(graph.value(contact, PF.country), PF.countryCode) == Literal("US")
     assert check(graph, release.id).problems == []
 

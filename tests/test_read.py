@@ -125,11 +125,11 @@ def test_crlf_and_bom_give_the_same_release(tmp_path: Path, seed: Release) -> No
     assert copy.contact == seed.contact
 
 
-def test_release_files_are_sorted_txt_only(tmp_path: Path) -> None:
-    """Only *.txt files are releases, in name order; a missing folder is an InputError naming it."""
-    for name in ("b.txt", "a.txt", "notes.md", "c.txt.bak"):
+def test_release_files_are_sorted_txt_and_html_only(tmp_path: Path) -> None:
+    """Only *.txt and *.html files are releases, in name order; a missing folder is an InputError."""
+    for name in ("b.txt", "a.txt", "notes.md", "c.txt.bak", "d.html"):
         (tmp_path / name).write_text("x", encoding="utf-8")
-    assert [p.name for p in release_files(tmp_path)] == ["a.txt", "b.txt"]
+    assert [p.name for p in release_files(tmp_path)] == ["a.txt", "b.txt", "d.html"]
     with pytest.raises(InputError) as caught:
         release_files(tmp_path / "missing")
     assert str(tmp_path / "missing") in str(caught.value)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from kg.model import Facts
+
+TEAM = re.compile(r"\b(?:Team|Department|Desk|Office|Staff|Relations|Communications|Support)\b")
 
 
 def add_contact_entities(facts: Facts) -> None:
-    """Make the contact's company an organization, its person a person, its country a place."""
+    """Make the contact's company an organization, its person a person, its country a place.
+
+    A contact 'person' that is a team or a desk ('Unity Connect Team') is no person.
+    """
     contact = facts.release.contact
     if contact is None:
         return
     if contact.company:
         name, span = contact.company
         facts.entity("organization", name).spans.append(span)
-    if contact.person:
+    if contact.person and not TEAM.search(contact.person[0]):
         name, span = contact.person
         facts.entity("person", name).spans.append(span)
     if contact.country:

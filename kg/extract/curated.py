@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kg.errors import InputError, SpanMismatch
 from kg.model import Facts, Post, Quantity, Quote, Span
 
+_Fact = TypeVar("_Fact", Post, Quote, Quantity)
 ENTITY_KEYS = {"organizations": "organization", "people": "person", "places": "place"}
 TOP_KEYS = {"release", "about", "posts", "quotes", "quantities", *ENTITY_KEYS}
 
@@ -25,22 +26,51 @@ def facts_file(facts_dir: Path, release_id: str) -> Path:
 
 
 def merge(facts: Facts, facts_dir: Path) -> None:
-    """Add the curated facts of this release, if it has a file, after checking every span."""
+    """Add the curated facts of this release, if it has a file, after checking every span.
+
+    A curated mention overrides what extraction found inside it: an extracted span that
+    lies within a curated mention of another entity ('Shanghai' inside a curated
+    organization's name) is dropped.
+    """
     path = facts_file(facts_dir, facts.release.id)
     if not path.exists():
         return
+    before = {id(e): list(e.spans) for e in facts.entities}
     doc = _load(path)
     loader = _Loader(path, facts)
     for key, kind in ENTITY_KEYS.items():
         for index, item in enumerate(_list(path, doc, key)):
             loader.entity(kind, item, f"{key}[{index}]")
-    facts.about.extend(loader.name(doc, "about", i) for i in range(len(doc.get("about", []))))
-    for index, item in enumerate(_list(path, doc, "posts")):
-        facts.posts.append(loader.post(item, f"posts[{index}]"))
-    for index, item in enumerate(_list(path, doc, "quotes")):
-        facts.quotes.append(loader.quote(item, f"quotes[{index}]"))
-    for index, item in enumerate(_list(path, doc, "quantities")):
-        facts.quantities.append(loader.quantity(item, f"quantities[{index}]"))
+    about = [loader.name(doc, "about", i) for i in range(len(doc.get("about", [])))]
+    if about:  # the curated subject replaces the extracted one
+        facts.about = about
+    posts = [loader.post(item, f"posts[{i}]") for i, item in enumerate(_list(path, doc, "posts"))]
+    facts.posts = _override(facts.posts, posts)
+    quotes = [loader.quote(item, f"quotes[{i}]") for i, item in enumerate(_list(path, doc, "quotes"))]
+    facts.quotes = _override(facts.quotes, quotes)
+    quantities = [loader.quantity(item, f"quantities[{i}]")
+                  for i, item in enumerate(_list(path, doc, "quantities"))]
+    facts.quantities = _override(facts.quantities, quantities)
+    _drop_nested(facts, before)
+
+
+def _override(extracted: list[_Fact], curated: list[_Fact]) -> list[_Fact]:
+    """Curated facts replace the extracted facts whose evidence overlaps theirs."""
+    kept = [e for e in extracted if not any(
+        e.span.start < c.span.end and c.span.start < e.span.end for c in curated)]
+    return curated + kept
+
+
+def _drop_nested(facts: Facts, before: dict[int, list[Span]]) -> None:
+    curated = [(e, s) for e in facts.entities for s in e.spans if s not in before.get(id(e), [])]
+    for entity in facts.entities:
+        entity.spans = [
+            s for s in entity.spans
+            if s not in before.get(id(entity), []) or not any(
+                other is not entity and c.start <= s.start and s.end <= c.end and (c.start, c.end) !=
+                (s.start, s.end) for other, c in curated)
+        ]
+    facts.entities = [e for e in facts.entities if e.spans]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -127,7 +157,9 @@ class _Loader:
     def entity(self, kind: str, item: dict[str, Any], where: str) -> None:
         entity = self.facts.entity(kind, str(self.field(item, "name", where)))
         for index, mention in enumerate(self.field(item, "mentions", where)):
-            entity.spans.append(self.span(mention, f"{where}.mentions[{index}]"))
+            span = self.span(mention, f"{where}.mentions[{index}]")
+            if all((s.start, s.end) != (span.start, span.end) for s in entity.spans):
+                entity.spans.append(span)
         entity.place_type = item.get("type") or entity.place_type
         entity.country_code = item.get("country_code") or entity.country_code
         entity.same_as.extend(item.get("same_as", []))
@@ -151,21 +183,33 @@ class _Loader:
         )
 
     def quantity(self, item: dict[str, Any], where: str) -> Quantity:
+        """A curated claim; without a 'value' it completes the extracted claim its evidence overlaps
+        (so a curated file can add only a 'scope' that no rule finds)."""
+        span = self.span(self.field(item, "evidence", where), f"{where}.evidence")
+        base = self._extracted_claim(span) if item.get("value") is None else None
+        if base is not None:
+            item = {**{k: v for k, v in vars(base).items() if v is not None}, **item}
+            item.setdefault("as_of", base.as_of.isoformat() if base.as_of else None)
         value = self.field(item, "value", where)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(self.path, f"{where}: 'value' must be a number, not {value!r}")
+        as_of = item.get("as_of")
         return Quantity(
             value=value,
             unit=self.field(item, "unit", where),
             counts=self.field(item, "counts", where),
-            span=self.span(self.field(item, "evidence", where), f"{where}.evidence"),
+            span=span,
             subject=item.get("subject"),
             subject_kind=item.get("subject_kind", "organization") if item.get("subject") else None,
             scope=item.get("scope"),
-            as_of=self._as_of(item.get("as_of"), where),
+            as_of=as_of if isinstance(as_of, dt.date) else self._as_of(as_of, where),
             value_max=item.get("value_max"),
             qualifier=item.get("qualifier"),
         )
+
+    def _extracted_claim(self, span: Span) -> Quantity | None:
+        return next((q for q in self.facts.quantities
+                     if q.span.start < span.end and span.start < q.span.end), None)
 
     def _as_of(self, value: Any, where: str) -> dt.date | None:
         """'release' means the release's publication date; otherwise an ISO date."""
@@ -173,7 +217,7 @@ class _Loader:
             return None
         if value == "release":
             published = self.facts.release.published
-            if published is None:
+            if published is None or isinstance(published, str):
                 raise InputError(self.path, f"{where}: as_of 'release' but the release has no date")
             return published.date() if isinstance(published, dt.datetime) else published
         try:

@@ -1,7 +1,11 @@
-"""The labelled contact block ('Company Name: …', 'Phone: …'), with a span for every value.
+"""The contact section of a release, labelled or in free form, with a span for every value.
 
-'Email: Send Email' is a web form on the page, not an address, so it yields no e-mail;
-phones are normalized to E.164 with the phonenumbers library, using the block's country.
+Labelled blocks ('Company Name: …', 'Contact Person: …') are read even when the archive
+glued them onto one line ('Company Name: Unity ConnectContact Person: …'). A free-form
+section ('Contact:' then a company line, 'Portland, Maine', a bare phone number) is read
+by what each piece looks like. 'Email: Send Email' and 'Email Us Here' are web forms,
+not addresses, and 'Visit Our Website' is no website; phones become E.164 with the
+phonenumbers library, in the contact's country (the United States when none is given).
 """
 
 from __future__ import annotations
@@ -14,78 +18,72 @@ import phonenumbers
 import pycountry
 
 from kg.model import ContactPoint, Span
-from kg.read.text import Line
 
 log = logging.getLogger(__name__)
 
 LABELS = {
     "company name": "company",
     "company": "company",
+    "organization": "company",
     "contact person": "person",
+    "contact name": "person",
     "contact": "person",
+    "name": "person",
     "email": "email",
     "e-mail": "email",
+    "contact email": "email",
+    "email address": "email",
     "phone": "phone",
+    "phone number": "phone",
     "telephone": "phone",
     "tel": "phone",
+    "mobile": "phone",
     "country": "country",
     "city": "city",
+    "state": "state",
     "website": "website",
+    "website url": "website",
+    "website link": "website",
     "web": "website",
+    "address": "address",
 }
-LABELLED = re.compile(r"^(?P<label>[A-Za-z][A-Za-z \-]{1,20}?)\s*[:：]\s*(?P<value>.*\S)?\s*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LABEL_WORDS = "|".join(
+    sorted((re.escape(k).replace(r"\ ", " ") for k in LABELS), key=len, reverse=True)
+)
+LABEL = re.compile(rf"(?:(?<![A-Za-z])|(?<=[A-Za-z/.]))(?=[A-Z])(?i:{_LABEL_WORDS})(?=\s*[:：])")
+COLON = re.compile(r"\s*[:：]\s*")
+HEADING = re.compile(
+    r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
+    r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications|"
+    r"For (?:further|more) information(?:,? (?:please )?contact)?(?=\s*:)|"
+    r"Media (?:Inquiries|Relations)(?=\s*:?\s*$))"
+    r"(?:\b|(?=[A-Z][a-z]))[ \t]*[:：*]?",
+    re.MULTILINE,
+)
+STOP = re.compile(
+    r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|"
+    r"SOURCE |Forward-Looking|Certain statements)",
+    re.IGNORECASE | re.MULTILINE,
+)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
+TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
+WEBSITE = re.compile(
+    rf"(?:https?://|www\.)[A-Za-z0-9.-]+?\.{TLD}(?![A-Za-z])(?:/[^\s]*)?|https?://\S+"
+)
+CONTACT_SENTENCE = re.compile(
+    r"\bcontact\s+(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})\s+(?:at|via|on)\s+"
+    r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
-
-
-def parse_contact_block(path: Path, text: str, block: list[Line]) -> ContactPoint | None:
-    """Read 'Label: value' lines after the contact heading until the block ends."""
-    values: dict[str, tuple[str, Span, Line]] = {}
-    last = block[0]
-    for line in block[1:]:
-        match = LABELLED.match(line.text.replace("\u00a0", " "))
-        if not match:
-            if values and line.stripped:
-                break
-            continue
-        field = LABELS.get(match["label"].strip().lower())
-        if field is None or match["value"] is None or field in values:
-            continue
-        # the match ran on a copy with no-break spaces made plain; spans cite the original
-        value = line.text[match.start("value"):match.end("value")]
-        start = line.start + match.start("value")
-        span = Span(start, start + len(value), value, None)
-        values[field] = (" ".join(value.split()), span, line)
-        last = line
-    if not values:
-        return None
-    heading = block[0].span()
-    contact = ContactPoint(span=Span(heading.start, last.end, text[heading.start:last.end]))
-    _fill(path, contact, values)
-    return contact
-
-
-def _fill(path: Path, contact: ContactPoint, values: dict[str, tuple[str, Span, Line]]) -> None:
-    for field in ("company", "person", "city"):
-        if field in values:
-            value, span, _ = values[field]
-            setattr(contact, field, (value, span))
-    if "country" in values:
-        value, span, _ = values["country"]
-        contact.country = (value, span)
-        contact.country_code = country_code(value)
-    if "email" in values and EMAIL.match(values["email"][0]):
-        contact.email = values["email"][:2]
-    if "website" in values and not NOT_A_WEBSITE.match(values["website"][0]):
-        value, span, _ = values["website"]
-        contact.website = (value if "://" in value else f"http://{value}", span)
-    if "phone" in values:
-        value, span, line = values["phone"]
-        number = e164(value, contact.country_code)
-        if number is None:
-            log.warning("%s line %d: phone %r is not a phone number; left out", path, line.number, value)
-        else:
-            contact.phone = (number, span)
+NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
+ORG_WORDS = re.compile(
+    r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
+    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?"
+)
+PERSON = re.compile(
+    r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}"
+)
 
 
 def country_code(name: str) -> str | None:
@@ -94,8 +92,11 @@ def country_code(name: str) -> str | None:
     >>> country_code("China"), country_code("United States"), country_code("Atlantis")
     ('CN', 'US', None)
     """
+    name = name.strip()
+    if len(name) < 4 and name not in ("USA", "UK", "US"):
+        return None
     try:
-        return str(pycountry.countries.lookup(name.strip()).alpha_2)
+        return str(pycountry.countries.lookup({"UK": "GB"}.get(name, name)).alpha_2)
     except LookupError:
         return None
 
@@ -115,3 +116,218 @@ def e164(raw: str, region: str | None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
+    """The contact section at or after ``start``: after its heading, else a labelled block."""
+    headings = [m for m in HEADING.finditer(text, start) if _heads_a_section(text, m)]
+    labelled = [
+        m for m in LABEL.finditer(text, start) if LABELS[m[0].lower()] in ("company", "person")
+    ]
+    if headings:
+        chosen = next(
+            (h for h in headings if _labelled(text, h.end(), _section_end(text, h.end()))),
+            headings[-1],
+        )
+        begin, values_at = chosen.start(), chosen.end()
+        if labelled and labelled[0].start() < begin and _labelled_run(text, labelled[0].start()):
+            begin = values_at = labelled[0].start()
+    elif labelled and _labelled_run(text, labelled[0].start()):
+        begin = values_at = labelled[0].start()
+    else:
+        return _contact_sentence(path, text, start)
+    end = _section_end(text, values_at)
+    values = _labelled(text, values_at, end)
+    first_label = min((v.start for v in values.values()), default=end)
+    for field, span in _free_form(text, values_at, first_label, needs_address=not values).items():
+        values.setdefault(field, span)
+    if not values:
+        return None
+    last = max(span.end for span in values.values())
+    contact = ContactPoint(span=Span(begin, last, text[begin:last]))
+    _fill(path, contact, values)
+    return contact
+
+
+def _section_end(text: str, start: int) -> int:
+    stop = STOP.search(text, start)
+    return stop.start() if stop else len(text)
+
+
+def _contact_sentence(path: Path, text: str, start: int) -> ContactPoint | None:
+    """'For media inquiries, please contact María Briones at mbriones@hco.com'."""
+    match = CONTACT_SENTENCE.search(text, start)
+    if match is None:
+        return None
+    values = {
+        field: Span(match.start(field), match.end(field), match[field])
+        for field in ("person", "email")
+    }
+    contact = ContactPoint(span=Span(match.start(), match.end(), match[0]))
+    _fill(path, contact, values)
+    return contact
+
+
+def _heads_a_section(text: str, match: re.Match[str]) -> bool:
+    """A heading ends its line, or is followed by labelled values or glued contact details."""
+    after = text[match.end() : match.end() + 200]
+    line_rest = after.split("\n", 1)[0].strip()
+    glued = text[match.end() - 1 : match.end() + 1].isalpha() and after[:1].isupper()
+    if not line_rest or glued or match[0].rstrip().endswith((":", "：", "*")):
+        return True
+    return bool(LABEL.match(line_rest) or EMAIL.search(line_rest) or PHONE.search(line_rest))
+
+
+def _labelled_run(text: str, at: int) -> bool:
+    """At least two labelled values close together (a block, not a stray 'Company:' in prose)."""
+    return len(LABEL.findall(text[at : at + 400])) >= 2
+
+
+def _labelled(text: str, start: int, end: int) -> dict[str, Span]:
+    """Values between each label and the next label (or the end of the line)."""
+    values: dict[str, Span] = {}
+    labels = list(LABEL.finditer(text, start, end))
+    for index, label in enumerate(labels):
+        field = LABELS[label[0].lower()]
+        colon = COLON.match(text, label.end())
+        value_start = colon.end() if colon else label.end()
+        stop = labels[index + 1].start() if index + 1 < len(labels) else end
+        newline = text.find("\n", value_start, stop)
+        value_end = newline if newline >= 0 else stop
+        raw = text[value_start:value_end]
+        raw = raw.rstrip(" \u00a0\t*,;")
+        if field == "person" and "," in raw:  # 'Matthew Tucker, CEO'
+            raw = raw.split(",", 1)[0]
+        if raw.strip() and field not in values:
+            values[field] = Span(value_start, value_start + len(raw), raw)
+    return values
+
+
+def _free_form(text: str, start: int, end: int, needs_address: bool = True) -> dict[str, Span]:
+    """Pieces of a free-form section: e-mail, phone, website, country, 'City, State', names."""
+    values: dict[str, Span] = {}
+    chunk = text[start:end]
+    for pattern, field in ((PHONE, "phone"), (WEBSITE, "website"), (EMAIL, "email")):
+        match = pattern.search(chunk)
+        if match:
+            values[field] = Span(start + match.start(), start + match.end(), match[0])
+            chunk = chunk[: match.start()] + " " * len(match[0]) + chunk[match.end() :]
+    taken = [(s.start, s.end) for s in values.values()]
+    for line_start, line in _pieces(text, start, end, taken):
+        if len(line) > 120:
+            break
+        _free_piece(line_start, line, values)
+    if needs_address and not ({"email", "phone"} & set(values)):
+        return {}
+    return values
+
+
+def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """The parts of each line that are not already read as an e-mail, phone or website."""
+    out: list[tuple[int, str]] = []
+    cursor = start
+    for raw in text[start:end].split("\n"):
+        line_start, line_end = cursor, cursor + len(raw)
+        cursor = line_end + 1
+        cuts = sorted((s, e) for s, e in taken if line_start <= s < line_end)
+        position = line_start
+        for s, e in [*cuts, (line_end, line_end)]:
+            piece = text[position:s]
+            lead = len(piece) - len(piece.lstrip())
+            for part in re.split(r"(?<=\))(?=[A-Z])", piece.strip()):  # 'IBN (…)Los Angeles'
+                out.append((position + lead, part))
+                lead += len(part)
+            position = max(position, e)
+    return out
+
+
+def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
+    piece = re.sub(r"\s*(?:Email Us Here|Visit Our Website|Office)$", "", piece)
+    if not piece or piece.endswith((":", "：")):  # 'Media:', 'Investors:' head a sub-block
+        return
+    if country_code(piece) and "country" not in values:
+        values["country"] = Span(at, at + len(piece), piece)
+        return
+    city = re.match(r"^([A-Z][A-Za-z .'-]+),\s*[A-Z][A-Za-z .]+$", piece)
+    if city and "city" not in values and not ORG_WORDS.search(piece) and not _named(piece):
+        values["city"] = Span(at, at + len(city[1]), city[1])
+        return
+    if not ORG_WORDS.search(piece) and _titled(piece):  # 'Director of Communications'
+        return
+    if ORG_WORDS.search(piece) and len(piece.split()) <= 4 and "company" not in values:
+        values["company"] = Span(at, at + len(piece), piece)
+        return
+    person = PERSON.match(piece)
+    if person and len(person[0].split()) == 3 and ORG_WORDS.search(piece[person.end() :] or piece):
+        person = re.match(r"\S+\s+\S+", piece)  # 'Kevin Kelley Ocean Thermal Energy Corporation'
+    if person and "person" not in values and not ORG_WORDS.search(person[0]):
+        values["person"] = Span(at, at + len(person[0]), person[0])
+        rest = piece[person.end() :]
+        lead = len(rest) - len(rest.lstrip())
+        if rest.strip() and "company" not in values and not rest.lstrip().startswith(","):
+            values["company"] = Span(at + person.end() + lead, at + len(piece), rest.strip())
+        return
+    if "company" not in values and piece[0].isupper() and len(piece.split()) <= 8:
+        values["company"] = Span(at, at + len(piece), piece)
+
+
+def _titled(piece: str) -> bool:
+    """A job title line: 'Director of Communications', 'VP, Marketing'."""
+    from kg.extract.lexicon import TITLE_WORDS
+
+    return any(word in TITLE_WORDS for word in re.findall(r"[\w-]+", piece)[:3])
+
+
+def _named(piece: str) -> bool:
+    """'Sarah Chen, Investor Relations' starts with a first name: a person, not 'City, State'."""
+    from kg.extract.lexicon import first_names
+
+    return piece.split()[0] in first_names()
+
+
+def _fill(path: Path, contact: ContactPoint, values: dict[str, Span]) -> None:
+    def pair(span: Span) -> tuple[str, Span]:
+        return (" ".join(span.text.split()), span)
+
+    for field in ("company", "person", "city"):
+        if field in values:
+            setattr(contact, field, pair(values[field]))
+    if "country" in values:
+        contact.country = pair(values["country"])
+        contact.country_code = country_code(contact.country[0])
+    if "address" in values:
+        _from_address(contact, values["address"])
+    if "email" in values and EMAIL.fullmatch(values["email"].text.strip()):
+        contact.email = pair(values["email"])
+    if "website" in values and not NOT_A_WEBSITE.match(values["website"].text.strip()):
+        value, span = pair(values["website"])
+        contact.website = (value if "://" in value else f"http://{value}", span)
+    if "phone" in values:
+        span = values["phone"]
+        number = e164(span.text, contact.country_code)
+        if number is None:
+            log.warning("%s: phone %r is not a phone number; left out", path, span.text)
+        else:
+            contact.phone = (number, span)
+
+
+def _from_address(contact: ContactPoint, address: Span) -> None:
+    """City and country read off 'Tuchlauben 7A, 1010, Vienna, Austria' or '…, Dayton, OH 45402'."""
+    parts = []
+    offset = address.start
+    for part in address.text.split(","):
+        lead = len(part) - len(part.lstrip())
+        parts.append(Span(offset + lead, offset + lead + len(part.strip()), part.strip()))
+        offset += len(part) + 1
+    if contact.country is None and parts and country_code(parts[-1].text):
+        contact.country = (parts[-1].text, parts[-1])
+        contact.country_code = country_code(parts[-1].text)
+        parts = parts[:-1]
+    elif len(parts) >= 2 and re.fullmatch(r"[A-Z]{2}\s+\d{5}(?:-\d{4})?", parts[-1].text):
+        parts = parts[:-1]
+    if (
+        contact.city is None
+        and len(parts) >= 2
+        and re.fullmatch(r"[A-Z][A-Za-z .'-]+", parts[-1].text)
+    ):
+        contact.city = (parts[-1].text, parts[-1])

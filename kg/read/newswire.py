@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.model import Release, Span
-from kg.read.contact import parse_contact_block
+from kg.read.contact import find_contact
 from kg.read.text import Line, lines
 
 DEBRIS = re.compile(
@@ -58,7 +58,7 @@ def read(path: Path, release_id: str, text: str) -> Release:
     body_lines = all_lines[body_start:contact_at]
     _read_body(release, body_lines)
     if contact_at < len(all_lines):
-        release.contact = parse_contact_block(path, text, all_lines[contact_at:])
+        release.contact = find_contact(path, text, all_lines[contact_at].start)
     return release
 
 
