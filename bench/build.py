@@ -67,6 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                        help="kg build --jobs values to compare")
     args = parser.parse_args()
     path = ROOT / "data" / "releases" / f"{SEED}.txt"
     uris = Uris("http://127.0.0.1:5000/")
@@ -88,12 +90,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = make_corpus(Path(tmp), args.releases)
         builds = Path(tmp) / "build"
-        settings = Settings(data_dir=data, build_dir=builds, keep_builds=1)
-        runs = timed(lambda: build(settings), max(1, args.repeats // 2))
-        rates = sorted(args.releases / r for r in runs)
-        print(f"{'kg build, ' + str(args.releases) + ' releases':<42} median "
-              f"{statistics.median(rates):9.1f} releases/s (min {rates[0]:.1f}, max {rates[-1]:.1f})")
-        shutil.rmtree(builds, ignore_errors=True)
+        for jobs in args.jobs:
+            settings = Settings(data_dir=data, build_dir=builds, keep_builds=1, jobs=jobs)
+            runs = timed(lambda s=settings: build(s), max(1, args.repeats // 2))
+            rates = sorted(args.releases / r for r in runs)
+            title = f"kg build --jobs {jobs}, {args.releases} releases"
+            print(f"{title:<42} median {statistics.median(rates):9.1f} releases/s "
+                  f"(min {rates[0]:.1f}, max {rates[-1]:.1f})")
+            shutil.rmtree(builds, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,16 @@ import datetime as dt
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import secrets
 import shutil
 import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -89,13 +93,59 @@ def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outco
         raise BuildError(f"{folders}: no release files (*.txt, *.html) to build from")
     _refuse_slug_collisions(files)
     outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
-    extracted = [_extract_one(outcome, settings.data_dir / "facts") for outcome in outcomes]
-    links = load_links(settings.data_dir / "links")
-    resolve([facts for facts in extracted if facts is not None], links)
-    for outcome, facts in zip(outcomes, extracted, strict=True):
-        if facts is not None:
-            _check_one(outcome, facts, uris)
+    facts_dir = settings.data_dir / "facts"
+    with _pool(settings.jobs, len(files)) as pool:
+        extracted = list(pool.map(_extract_file, files, [facts_dir] * len(files), chunksize=8))
+        for outcome, result in zip(outcomes, extracted, strict=True):
+            if isinstance(result, InputError):
+                outcome.error = result
+        found = [r for r in extracted if isinstance(r, Facts)]
+        resolve(found, load_links(settings.data_dir / "links"))  # across releases: one process
+        checked = pool.map(_encode_and_check, found, [uris] * len(found),
+                           [str(o.path) for o, r in zip(outcomes, extracted, strict=True)
+                            if isinstance(r, Facts)], chunksize=8)
+        done = iter(checked)
+        for outcome, result in zip(outcomes, extracted, strict=True):
+            if isinstance(result, Facts):
+                outcome.graph, outcome.problems, outcome.report = next(done)
     return outcomes
+
+
+class _InProcess:
+    """The same interface as a process pool, for one job (no processes to start)."""
+
+    def map(self, fn: Callable[..., Any], *iterables: Any, chunksize: int = 1) -> Iterator[Any]:
+        return map(fn, *iterables)
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _pool(jobs: int, files: int) -> Any:
+    """Worker processes for reading, extracting, encoding and validating (``--jobs``); with one
+    job, or too few files to pay for starting processes, everything runs here."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or files < 4 * workers:
+        return _InProcess()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _extract_file(path: Path, facts_dir: Path) -> Facts | InputError:
+    """Read and extract one release; a bad file comes back as its error (picklable)."""
+    try:
+        return extract(read_release(path), facts_dir)
+    except InputError as err:
+        return err
+
+
+def _encode_and_check(facts: Facts, uris: Uris, path: str) -> tuple[Graph, list[Problem], Graph]:
+    """Encode one resolved release and pass it through the SHACL gate."""
+    graph = release_graph(facts, uris)
+    report = check(graph, path)
+    return graph, report.problems, report.graph
 
 
 def _refuse_slug_collisions(files: list[Path]) -> None:
@@ -107,22 +157,6 @@ def _refuse_slug_collisions(files: list[Path]) -> None:
             raise BuildError(
                 f"{seen[slug]} and {path} would both be release {slug!r}: rename one of them")
         seen[slug] = path
-
-
-def _extract_one(outcome: Outcome, facts_dir: Path) -> Facts | None:
-    """Read and extract one release; a bad file is kept as the outcome's error."""
-    try:
-        return extract(read_release(outcome.path), facts_dir)
-    except InputError as err:
-        outcome.error = err
-        return None
-
-
-def _check_one(outcome: Outcome, facts: Facts, uris: Uris) -> None:
-    """Encode one resolved release and pass it through the SHACL gate."""
-    graph = release_graph(facts, uris)
-    report = check(graph, str(outcome.path))
-    outcome.graph, outcome.problems, outcome.report = graph, report.problems, report.graph
 
 
 def build(settings: Settings, skip_invalid: bool = False,

@@ -79,11 +79,14 @@ def main(log_level: str | None) -> None:
 @releases_option
 @click.option("--skip-invalid", is_flag=True,
               help="Publish the valid releases and list each one left out, instead of failing.")
+@click.option("--jobs", type=int, envvar="KG_JOBS", show_envvar=True,
+              help="Processes to read, extract and validate with (0: one per core).")
 @click.pass_context
 def build(ctx: click.Context, data_dir: Path | None, build_dir: Path | None,
-          base_uri: str | None, extra_dirs: tuple[Path, ...], skip_invalid: bool) -> None:
+          base_uri: str | None, extra_dirs: tuple[Path, ...], skip_invalid: bool,
+          jobs: int | None) -> None:
     """Read, extract, validate and publish data/releases into a new build."""
-    settings = _settings(ctx, data_dir=data_dir, build_dir=build_dir, base_uri=base_uri)
+    settings = _settings(ctx, data_dir=data_dir, build_dir=build_dir, base_uri=base_uri, jobs=jobs)
 
     def action() -> int:
         from kg.build import build as run_build

@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_concurrent_queries", int, 2,
             "SPARQL queries run at once, each in a worker process; others wait, then get 503."),
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
+    Setting("jobs", int, 1,
+            "Processes `kg build` reads, extracts and validates releases with; 0: one per core."),
     Setting("keep_builds", int, 3, "Published builds kept on disk (the current one included)."),
     Setting("log_level", str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("store", str, "embedded",
@@ -86,6 +88,7 @@ class Settings:
     max_concurrent_queries: int = 2
     max_body: int = 1_000_000
     keep_builds: int = 3
+    jobs: int = 1
     log_level: str = "INFO"
     store: str = "embedded"
     sparql_query_url: str = ""
@@ -105,6 +108,8 @@ class Settings:
             raise ConfigError("KG_STORE is 'sparql' but KG_SPARQL_QUERY_URL is not set")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
+        if self.jobs < 0:
+            raise ConfigError(f"KG_JOBS has value {self.jobs!r}; expected 0 (one per core) or more")
         for name in ("max_body", "keep_builds", "max_concurrent_queries", "workers", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "

@@ -37,6 +37,9 @@ class InputError(KgError):
         where = f"{self.path}" + (f" line {line}" if line is not None else "")
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[object, ...]:  # crosses process boundaries (kg build --jobs)
+        return (self.__class__, (self.path, self.reason, self.line))
+
 
 class SpanMismatch(InputError):
     """A fact's evidence span does not contain the text the fact states."""
@@ -98,6 +101,9 @@ class QueryRejected(KgError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (str(self), self.status, self.code))
 
 
 class NotFound(KgError):

@@ -488,3 +488,21 @@ def test_a_post_stated_by_two_releases_is_one_post_citing_both(tmp_path: Path) -
     spans = open_store(result.folder).select(
         f"SELECT DISTINCT ?e WHERE {{ ?post a <{PF.Post}> ; <{PF.evidence}> ?e }}")
     assert len(spans) == 2
+
+
+def test_a_parallel_build_publishes_the_same_graph(tmp_path: Path) -> None:
+    """--jobs 2 over enough releases to start processes gives the same triples as one job,
+    and a bad release among them is still reported with its file."""
+    source = settings_for(tmp_path / "one", [SEED_FILE])
+    for index in range(8):
+        shutil.copy(ACME, source.data_dir / "releases" / f"{200 + index}_acme_copy.txt")
+    serial = build(source)
+    parallel_settings = source.replace(build_dir=tmp_path / "two-build", jobs=2)
+    parallel = build(parallel_settings)
+    def releases(folder: Path) -> set[object]:  # the ontology's blank nodes differ by load
+        return {q for q in open_store(folder).quads() if "graph/ontology" not in q.graph_name.value}
+
+    assert releases(serial.folder) == releases(parallel.folder)
+    (source.data_dir / "releases" / "299_bad.txt").write_bytes(b"\x00binary")
+    with pytest.raises(BuildError, match="299_bad.txt"):
+        build(parallel_settings)
