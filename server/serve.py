@@ -42,5 +42,7 @@ def run(settings: Settings) -> None:
         "accesslog": "-" if settings.log_level.upper() == "DEBUG" else None,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
+        # no control socket in the home folder: several sites may run on one machine
+        "control_socket_disable": True,
     }
     _Gunicorn(settings, options).run()
