@@ -24,7 +24,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # older gunicorns lack some (the control socket)
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         return create_app(self.settings)
