@@ -231,7 +231,7 @@ def _cell(term: object) -> str:
 @click.option("--update-url", envvar="KG_SPARQL_UPDATE_URL", show_envvar=True,
               help="Update endpoint of the remote store.")
 @click.option("--user", envvar="KG_SPARQL_USER", show_envvar=True, help="User (digest auth).")
-@click.option("--batch-triples", type=int, default=50_000, show_default=True,
+@click.option("--batch-triples", type=int, default=10_000, show_default=True,
               help="About how many triples go in one update request.")
 @click.pass_context
 def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,

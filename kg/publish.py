@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.build import current_build, read_manifest
-from kg.remote import RemoteStore
+from kg.remote import RemoteStore, RemoteStoreError
 from kg.store import OxigraphStore
 
 HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
@@ -96,7 +96,7 @@ def _drop(name: str, publication: str) -> str:
             f"DELETE WHERE {{ GRAPH <{publication}> {{ <{name}> <{HAS_VERSION}> ?v }} }} ;\n")
 
 
-def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 50_000,
+def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 10_000,
             progress: Callable[[int], None] | None = None) -> PublishResult:
     """Bring the remote store to the current build; ``progress`` gets triples sent so far."""
     folder = current_build(build_dir)
@@ -137,5 +137,18 @@ def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 50_000,
 
 
 def _send(remote: RemoteStore, operations: list[str]) -> None:
-    if operations:
+    """One update request; a store that finds it too large gets it again in halves.
+
+    Each operation replaces whole graphs, so any split keeps every graph old-or-new.
+    (Virtuoso refuses requests of about 50,000 triples: "Query too large".)
+    """
+    if not operations:
+        return
+    try:
         remote.update("".join(operations).rstrip().rstrip(";"))
+    except RemoteStoreError:
+        if len(operations) < 2:
+            raise
+        middle = len(operations) // 2
+        _send(remote, operations[:middle])
+        _send(remote, operations[middle:])
