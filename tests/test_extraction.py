@@ -590,3 +590,13 @@ def test_a_title_line_in_a_free_form_contact_is_no_company() -> None:
     contact = extract_file(WIRE / "108_title_line_contact.txt")["contact"]
     assert (contact["person"], contact["company"]) == ("Jane Doe", "Acme Robotics Inc.")
     assert contact["phone_e164"] == "+19375550100" and contact["email"] == "jane.doe@acme.example"
+
+
+def test_one_word_brands_with_an_inner_capital() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. now takes payments through NovaPay and ships with "
+        "ParcelJet. Our FinTech team met Sarah McAllister on YouTube. Questions go to "
+        "SupportSales now; Support and Sales answer them."
+    )
+    assert {"NovaPay", "ParcelJet"} <= orgs
+    assert not orgs & {"FinTech", "McAllister", "YouTube", "SupportSales"}

@@ -334,6 +334,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _acronyms(text, cands)
+    strong += _brands(text, cands)
     strong += _repeated(cands, text)
     for seed in strong + [s for s in seeds if not _is_person(s)]:
         seed = POSSESSIVE.sub("", seed.strip(" ,"))
@@ -459,6 +460,40 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
         cited = any(text[max(0, m.start() - 13) : m.start()] == "according to " for m in found)
         if not modifiers or cited:  # 'according to NOAA data' names a source
             out.append(word)
+    return list(dict.fromkeys(out))
+
+
+CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
+CHANNELS = {"LinkedIn", "YouTube", "TikTok", "WhatsApp", "WeChat", "SoundCloud", "GitHub"}
+
+
+def _brands(text: str, cands: list[Span]) -> list[str]:
+    """One-word names with an inner capital ('NovaPay', 'BrightLedger'): brands, which in a
+    release are companies, unless the word is a surname ('McKenzie'), a channel ('YouTube'),
+    two words glued by a lost line break ('ServicesAcme', where 'Acme' stands alone
+    elsewhere) or only ever a modifier ('the FinTech brand')."""
+    out = []
+    for cand in cands:
+        word = cand.text
+        if (
+            not CAMEL.fullmatch(word)
+            or word in CHANNELS
+            or re.match(r"(?:Mc|Mac|De|Di|La|Le|Van|Von)[A-Z]", word)
+        ):
+            continue
+        cut = re.search(r"(?<=[a-z])[A-Z]\w*$", word)
+        if cut and all(
+            re.search(rf"(?<![\w&]){part}(?![\w&])", text)
+            for part in (word[: cut.start()], cut[0])
+        ):
+            continue  # 'ConnectContact', 'KinKin': both halves stand alone elsewhere
+        uses = [
+            text[m.end() : m.end() + 20]
+            for m in re.finditer(rf"(?<![\w&]){word}(?![\w&])", text)
+        ]
+        if all(re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS for u in uses):
+            continue
+        out.append(word)
     return list(dict.fromkeys(out))
 
 
