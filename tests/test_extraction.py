@@ -600,3 +600,11 @@ def test_one_word_brands_with_an_inner_capital() -> None:
     )
     assert {"NovaPay", "ParcelJet"} <= orgs
     assert not orgs & {"FinTech", "McAllister", "YouTube", "SupportSales"}
+
+
+def test_public_bodies_cited_by_initials_even_as_modifiers() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. won FDA clearance and filed SEC reports. Its ROBO platform "
+        "runs the XQL engine."
+    )
+    assert {"FDA", "SEC"} <= orgs and not orgs & {"XQL", "ROBO"}

@@ -458,7 +458,7 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
             u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS
         ]
         cited = any(text[max(0, m.start() - 13) : m.start()] == "according to " for m in found)
-        if not modifiers or cited:  # 'according to NOAA data' names a source
+        if not modifiers or cited or word in lexicon.AGENCIES:  # 'according to NOAA data'
             out.append(word)
     return list(dict.fromkeys(out))
 
