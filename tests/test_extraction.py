@@ -608,3 +608,13 @@ def test_public_bodies_cited_by_initials_even_as_modifiers() -> None:
         "runs the XQL engine."
     )
     assert {"FDA", "SEC"} <= orgs and not orgs & {"XQL", "ROBO"}
+
+
+def test_a_name_with_its_home_town_in_parentheses_is_a_company() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. hired Borealis Freight (Fargo, ND) to haul the robots, and "
+        "Kettle Rock Haulage (Sudbury, Ontario) will store them. Jane Doe (Fargo, ND) "
+        "is the driver; Blue Tuesday (Rock, Paper) is a song."
+    )
+    assert {"Borealis Freight", "Kettle Rock Haulage"} <= orgs
+    assert not orgs & {"Jane Doe", "Blue Tuesday"}

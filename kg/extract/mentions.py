@@ -333,6 +333,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     ]
     strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
+    strong += _based_in(text)
     strong += _acronyms(text, cands)
     strong += _brands(text, cands)
     strong += _repeated(cands, text)
@@ -461,6 +462,26 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
         if not modifiers or cited or word in lexicon.AGENCIES:  # 'according to NOAA data'
             out.append(word)
     return list(dict.fromkeys(out))
+
+
+HOME = re.compile(
+    rf"(?<![\w’'])(?P<name>{PHRASE.pattern}) \((?P<city>[A-Z][\w.'’ -]{{1,30}}), "
+    r"(?P<region>[A-Z][\w.]*(?: [A-Z][\w.]*){0,2})\)"
+)
+
+
+def _based_in(text: str) -> list[str]:
+    """'Borealis Freight (Fargo, ND) will haul …': a name with its home town in parentheses
+    is a company's (people are 'of Fargo'); the region must be a known place."""
+    table, codes = lexicon.places(), lexicon.state_codes()
+    out = []
+    for match in HOME.finditer(text):
+        if not (match["region"] in codes or match["region"] in table):
+            continue
+        name = LEADING.sub("", match["name"])
+        if name and not _is_person(name) and name not in table:
+            out.append(name)
+    return out
 
 
 CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
