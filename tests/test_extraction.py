@@ -618,3 +618,12 @@ def test_a_name_with_its_home_town_in_parentheses_is_a_company() -> None:
     )
     assert {"Borealis Freight", "Kettle Rock Haulage"} <= orgs
     assert not orgs & {"Jane Doe", "Blue Tuesday"}
+
+
+def test_a_place_possessive_opens_a_description_not_a_name() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. became Ohio’s Leading Robot Company and Canada's Top "
+        "Automation Group this year."
+    )
+    assert "Acme Robotics Inc." in orgs
+    assert not {o for o in orgs if "’s" in o or "'s" in o}

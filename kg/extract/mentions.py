@@ -344,6 +344,13 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
         if not seed or not seed[0].isalpha() or len(seed) <= 1 or seed in lexicon.places():
             continue
+        first = seed.split()[0]
+        if (
+            seed not in protected
+            and POSSESSIVE.search(first)
+            and POSSESSIVE.sub("", first) in lexicon.places()
+        ):
+            continue  # 'Canada’s Largest Credit Union': a description, not a name
         if seed in protected or not _called_a_product(text, seed):
             names.setdefault(seed, seed)
     for name in list(names):  # 'IBN (InvestorBrandNetwork)': both parts name it
