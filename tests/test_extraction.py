@@ -627,3 +627,19 @@ def test_a_place_possessive_opens_a_description_not_a_name() -> None:
     )
     assert "Acme Robotics Inc." in orgs
     assert not {o for o in orgs if "’s" in o or "'s" in o}
+
+
+def test_initials_that_span_a_dash_and_a_parent_named_by_two_units() -> None:
+    from kg.read import wire
+
+    text = (
+        "Acme Robotics Wins Work for Northland Navy Bases\n\n"
+        "DAYTON, Ohio, March 3, 2021 /PRNewswire/ -- Acme Robotics Inc. will build docks at "
+        "the Northland Navy Garrison - Pike Harbor (NNG-PH) for the Northland Navy Supply "
+        "Corps. The Ocean Wave Turbine (OWT) is its product.\n"
+    )
+    facts = extract(wire.read(Path("t.txt"), "t", text), None)
+    orgs = {e.name: {s.text for s in e.spans} for e in facts.entities if e.kind == "organization"}
+    assert orgs["Northland Navy Garrison - Pike Harbor"] >= {"NNG-PH"}
+    assert "Northland Navy" in orgs and "Northland Navy Garrison" not in orgs
+    assert "Ocean Wave Turbine" not in orgs

@@ -359,9 +359,11 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             for part in both.groups():
                 names[part] = name
     _short_names(text, names)
+    _defined_across_dash(text, names)
     _aliases(text, names)
     _dash_names(text, names)
     _merge_prefixes(names)
+    _parents(names)
     for name in list(names):  # 'OTE Corp.' at a sentence end is 'OTE Corp'
         if name.endswith(".") and name[:-1] in names:
             names[name] = names[name[:-1]]
@@ -537,6 +539,40 @@ def _short_names(text: str, names: dict[str, str]) -> None:
         short = LEGAL_FORM.sub("", name)
         if short != name and short and re.search(rf"(?<![\w&]){re.escape(short)}(?![\w&])", text):
             names.setdefault(short, names[name])
+
+
+def _initials(value: str) -> str:
+    """'U.S. Army Garrison' -> 'USAG'."""
+    words = re.findall(r"[A-Z][\w.]*", value)
+    return "".join(re.sub(r"[^A-Z]", "", w) if "." in w else w[0] for w in words)
+
+
+def _defined_across_dash(text: str, names: dict[str, str]) -> None:
+    """'Fort Acme Garrison - Blue Lake (FAG-BL)': the initials in parentheses span the dash,
+    so the name does too."""
+    for name in list(names):
+        for match in re.finditer(
+            re.escape(name) + r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)",
+            text,
+        ):
+            whole = f"{name} - {match['rest']}"
+            if re.sub(r"\W", "", match["acr"]) == _initials(whole):
+                names.setdefault(whole, whole)
+
+
+def _parents(names: dict[str, str]) -> None:
+    """'Acme Army Corps of Engineers' and 'Acme Army Garrison' are both units of 'Acme Army':
+    the words two names open with, when they end in an organization word, name a parent."""
+    full = sorted({n for n in names.values()})
+    for i, one in enumerate(full):
+        for other in full[i + 1 :]:
+            a, b = one.split(), other.split()
+            k = 0
+            while k < min(len(a), len(b)) and a[k] == b[k]:
+                k += 1
+            prefix = " ".join(a[:k])
+            if 2 <= k < min(len(a), len(b)) and a[k - 1] in lexicon.ORG_HEADS:
+                names.setdefault(prefix, prefix)
 
 
 def _dash_names(text: str, names: dict[str, str]) -> None:
