@@ -643,3 +643,12 @@ def test_initials_that_span_a_dash_and_a_parent_named_by_two_units() -> None:
     assert orgs["Northland Navy Garrison - Pike Harbor"] >= {"NNG-PH"}
     assert "Northland Navy" in orgs and "Northland Navy Garrison" not in orgs
     assert "Ocean Wave Turbine" not in orgs
+
+
+def test_utility_names() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. buys its power from Lakeside Gas and Electric and from "
+        "Northland Power & Light, not from the sun's Power and Light."
+    )
+    assert {"Lakeside Gas and Electric", "Northland Power & Light"} <= orgs
+    assert "Power and Light" not in orgs

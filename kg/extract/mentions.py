@@ -263,6 +263,12 @@ def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
     return all(span.end <= start or span.start >= end for start, end in taken)
 
 
+UTILITY = re.compile(
+    r"\b[A-Z][\w.]*(?: [A-Z][\w.]*)* (?:Power|Gas|Water|Light|Electric) (?:and|&) "
+    r"(?:Light|Electric|Power|Gas|Water)$"
+)
+
+
 def _is_org_phrase(value: str) -> bool:
     words = value.replace(",", "").split()
     if (
@@ -276,6 +282,8 @@ def _is_org_phrase(value: str) -> bool:
         return True  # 'Latham & Watkins'
     if HEAD_OF.search(value):
         return True  # 'U.S. Army Corps of Engineers', 'University of Alabama'
+    if UTILITY.search(value):
+        return True  # 'Lakeside Gas and Electric': a utility's name
     return (
         len(words) >= 2
         and words[-1] in lexicon.ORG_HEADS
