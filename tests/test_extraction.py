@@ -652,3 +652,11 @@ def test_utility_names() -> None:
     )
     assert {"Lakeside Gas and Electric", "Northland Power & Light"} <= orgs
     assert "Power and Light" not in orgs
+
+
+def test_a_name_only_ever_after_a_or_an_is_a_kind_of_thing() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. helps members start an Ohio Robot Alliance of their own. "
+        "It joined the Midwest Robot Alliance, and a Midwest Robot Alliance member spoke."
+    )
+    assert "Midwest Robot Alliance" in orgs and "Ohio Robot Alliance" not in orgs

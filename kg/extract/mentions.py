@@ -359,6 +359,8 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             and POSSESSIVE.sub("", first) in lexicon.places()
         ):
             continue  # 'Canada’s Largest Credit Union': a description, not a name
+        if seed not in protected and _only_indefinite(text, seed):
+            continue  # 'join an HR Alliance': a kind of thing, not a name
         if seed in protected or not _called_a_product(text, seed):
             names.setdefault(seed, seed)
     for name in list(names):  # 'IBN (InvestorBrandNetwork)': both parts name it
@@ -391,6 +393,15 @@ PRODUCT_BEFORE = re.compile(
     r"\b(?:platform|app|application|brand|product|service|token|coin|campaign|program|show|"
     r"podcast|game|network of)\s+$"
 )
+
+
+def _only_indefinite(text: str, name: str) -> bool:
+    """Every use is after 'a' or 'an' ('start a Growth Fund'): a kind of thing, not a name."""
+    uses = list(re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text))
+    return bool(uses) and all(
+        re.search(r"(?:^|\s)(?:a|an|A|An)\s$", text[max(0, m.start() - 4) : m.start()])
+        for m in uses
+    )
 
 
 def _called_a_product(text: str, name: str) -> bool:
