@@ -660,3 +660,30 @@ def test_a_name_only_ever_after_a_or_an_is_a_kind_of_thing() -> None:
         "It joined the Midwest Robot Alliance, and a Midwest Robot Alliance member spoke."
     )
     assert "Midwest Robot Alliance" in orgs and "Ohio Robot Alliance" not in orgs
+
+
+def _contact_of(tail: str) -> Any:
+    from kg.read import wire
+
+    text = (
+        "Acme Opens a Plant\n\nDAYTON, Ohio, March 3, 2021 /PRNewswire/ -- Acme Robotics Inc. "
+        f"opened a plant.\n\n{tail}\n"
+    )
+    return wire.read(Path("t.txt"), "t", text).contact
+
+
+def test_an_email_glued_to_the_label_before_it() -> None:
+    contact = _contact_of(
+        "Media Contact:\nJane Doe\nAcme Robotics Inc.\n(937) 555-0100 OfficeNews@AcmeRobots.example"
+    )
+    assert contact.email[0] == "News@AcmeRobots.example"
+
+
+def test_a_second_contact_block_gives_the_town_glued_to_a_zip_and_country() -> None:
+    contact = _contact_of(
+        "Media Contact:\n* Contact Name: Jane Doe\n* Company: Acme Robotics Inc.\n"
+        "* Email: jane@acme.example\n\nContact Information:\n\nAcme Robotics Inc.\n\n"
+        "12 Elm Rd # 3  Mill Creek, OH 45402United States"
+    )
+    assert (contact.person[0], contact.company[0]) == ("Jane Doe", "Acme Robotics Inc.")
+    assert (contact.city[0], contact.country[0]) == ("Mill Creek", "United States")
