@@ -395,21 +395,43 @@ PRODUCT_BEFORE = re.compile(
 )
 
 
+WORDISH = re.compile(r"[\w&]")
+
+
+def _uses(text: str, name: str) -> list[int]:
+    """Where ``name`` stands alone in ``text`` (not inside a longer word), left to right and
+    without overlaps: what ``(?<![\\w&])name(?![\\w&])`` finds, without compiling a pattern
+    per name."""
+    out: list[int] = []
+    if not name:
+        return out
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not WORDISH.match(text, at - 1)) and not WORDISH.match(text, end):
+            out.append(at)
+            at = text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+    return out
+
+
 def _only_indefinite(text: str, name: str) -> bool:
     """Every use is after 'a' or 'an' ('start a Growth Fund'): a kind of thing, not a name."""
-    uses = list(re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text))
+    if not any(f"{a} {name}" in text for a in ("a", "an", "A", "An")):
+        return False
+    uses = _uses(text, name)
     return bool(uses) and all(
-        re.search(r"(?:^|\s)(?:a|an|A|An)\s$", text[max(0, m.start() - 4) : m.start()])
-        for m in uses
+        re.search(r"(?:^|\s)(?:a|an|A|An)\s$", text[max(0, at - 4) : at]) for at in uses
     )
 
 
 def _called_a_product(text: str, name: str) -> bool:
     """'the social media platform Truth Social', 'the X service': a product, not an organization."""
-    for match in re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text):
-        if PRODUCT_BEFORE.search(
-            text[max(0, match.start() - 30) : match.start()]
-        ) or PRODUCT_AFTER.match(text, match.end()):
+    for at in _uses(text, name):
+        if PRODUCT_BEFORE.search(text[max(0, at - 30) : at]) or PRODUCT_AFTER.match(
+            text, at + len(name)
+        ):
             return True
     return False
 
@@ -566,14 +588,15 @@ def _initials(value: str) -> str:
     return "".join(re.sub(r"[^A-Z]", "", w) if "." in w else w[0] for w in words)
 
 
+DASH_DEFINED = re.compile(r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)")
+
+
 def _defined_across_dash(text: str, names: dict[str, str]) -> None:
     """'Fort Acme Garrison - Blue Lake (FAG-BL)': the initials in parentheses span the dash,
     so the name does too."""
-    for name in list(names):
-        for match in re.finditer(
-            re.escape(name) + r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)",
-            text,
-        ):
+    for match in DASH_DEFINED.finditer(text):
+        before = text[: match.start()]
+        for name in [n for n in names if before.endswith(n)]:
             whole = f"{name} - {match['rest']}"
             if re.sub(r"\W", "", match["acr"]) == _initials(whole):
                 names.setdefault(whole, whole)
@@ -596,17 +619,23 @@ def _parents(names: dict[str, str]) -> None:
 
 def _dash_names(text: str, names: dict[str, str]) -> None:
     """'ABTCOIN Trading Center - AI Trading Center': two names of one organization, side by side."""
+    dashes = [m.start() for m in re.finditer(" - ", text)]  # one scan, not one per name
     for name in list(names):
-        for match in re.finditer(re.escape(name) + r" - ", text):
+        for at in dashes:
+            if not text.endswith(name, 0, at):
+                continue
             for other in list(names):
-                if other != name and text.startswith(other, match.end()):
+                if other != name and text.startswith(other, at + 3):
                     names[other] = names[name]
 
 
 def _aliases(text: str, names: dict[str, str]) -> None:
     """'Ocean Thermal Energy Corporation (OTE Corp)' and initials that the text uses."""
+    defined = list(ALIAS.finditer(text))  # one scan, not one pattern per name
     for name in list(names):
-        for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
+        for match in defined:
+            if not text.endswith(name, 0, match.start()):
+                continue
             alias = match["alias"].strip()
             if (
                 alias not in lexicon.places()
@@ -650,9 +679,8 @@ def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
     found: dict[str, _Found] = {}
     taken: list[tuple[int, int]] = []
     for surface in sorted(names, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![\w&]){re.escape(surface)}(?![\w&])")
-        for match in pattern.finditer(text):
-            span = Span(match.start(), match.end(), surface)
+        for at in _uses(text, surface):
+            span = Span(at, at + len(surface), surface)
             if _free(span, taken):
                 taken.append((span.start, span.end))
                 found.setdefault(names[surface], _Found(kind, names[surface], [])).spans.append(
@@ -729,8 +757,8 @@ def _short_forms(text: str, people: list[_Found], taken: list[tuple[int, int]]) 
     for word, persons in owners.items():
         if len(persons) != 1 or word in lexicon.places() or word in lexicon.NOT_NAMES:
             continue
-        for match in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", text):
-            span = Span(match.start(), match.end(), word)
+        for at in _uses(text, word):
+            span = Span(at, at + len(word), word)
             if (
                 _free(span, taken)
                 and all(span.end <= s.start or span.start >= s.end for s in spoken)
