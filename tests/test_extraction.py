@@ -590,3 +590,100 @@ def test_a_title_line_in_a_free_form_contact_is_no_company() -> None:
     contact = extract_file(WIRE / "108_title_line_contact.txt")["contact"]
     assert (contact["person"], contact["company"]) == ("Jane Doe", "Acme Robotics Inc.")
     assert contact["phone_e164"] == "+19375550100" and contact["email"] == "jane.doe@acme.example"
+
+
+def test_one_word_brands_with_an_inner_capital() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. now takes payments through NovaPay and ships with "
+        "ParcelJet. Our FinTech team met Sarah McAllister on YouTube. Questions go to "
+        "SupportSales now; Support and Sales answer them."
+    )
+    assert {"NovaPay", "ParcelJet"} <= orgs
+    assert not orgs & {"FinTech", "McAllister", "YouTube", "SupportSales"}
+
+
+def test_public_bodies_cited_by_initials_even_as_modifiers() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. won FDA clearance and filed SEC reports. Its ROBO platform "
+        "runs the XQL engine."
+    )
+    assert {"FDA", "SEC"} <= orgs and not orgs & {"XQL", "ROBO"}
+
+
+def test_a_name_with_its_home_town_in_parentheses_is_a_company() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. hired Borealis Freight (Fargo, ND) to haul the robots, and "
+        "Kettle Rock Haulage (Sudbury, Ontario) will store them. Jane Doe (Fargo, ND) "
+        "is the driver; Blue Tuesday (Rock, Paper) is a song."
+    )
+    assert {"Borealis Freight", "Kettle Rock Haulage"} <= orgs
+    assert not orgs & {"Jane Doe", "Blue Tuesday"}
+
+
+def test_a_place_possessive_opens_a_description_not_a_name() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. became Ohio’s Leading Robot Company and Canada's Top "
+        "Automation Group this year."
+    )
+    assert "Acme Robotics Inc." in orgs
+    assert not {o for o in orgs if "’s" in o or "'s" in o}
+
+
+def test_initials_that_span_a_dash_and_a_parent_named_by_two_units() -> None:
+    from kg.read import wire
+
+    text = (
+        "Acme Robotics Wins Work for Northland Navy Bases\n\n"
+        "DAYTON, Ohio, March 3, 2021 /PRNewswire/ -- Acme Robotics Inc. will build docks at "
+        "the Northland Navy Garrison - Pike Harbor (NNG-PH) for the Northland Navy Supply "
+        "Corps. The Ocean Wave Turbine (OWT) is its product.\n"
+    )
+    facts = extract(wire.read(Path("t.txt"), "t", text), None)
+    orgs = {e.name: {s.text for s in e.spans} for e in facts.entities if e.kind == "organization"}
+    assert orgs["Northland Navy Garrison - Pike Harbor"] >= {"NNG-PH"}
+    assert "Northland Navy" in orgs and "Northland Navy Garrison" not in orgs
+    assert "Ocean Wave Turbine" not in orgs
+
+
+def test_utility_names() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. buys its power from Lakeside Gas and Electric and from "
+        "Northland Power & Light, not from the sun's Power and Light."
+    )
+    assert {"Lakeside Gas and Electric", "Northland Power & Light"} <= orgs
+    assert "Power and Light" not in orgs
+
+
+def test_a_name_only_ever_after_a_or_an_is_a_kind_of_thing() -> None:
+    orgs = _orgs_of(
+        "Acme Robotics Inc. helps members start an Ohio Robot Alliance of their own. "
+        "It joined the Midwest Robot Alliance, and a Midwest Robot Alliance member spoke."
+    )
+    assert "Midwest Robot Alliance" in orgs and "Ohio Robot Alliance" not in orgs
+
+
+def _contact_of(tail: str) -> Any:
+    from kg.read import wire
+
+    text = (
+        "Acme Opens a Plant\n\nDAYTON, Ohio, March 3, 2021 /PRNewswire/ -- Acme Robotics Inc. "
+        f"opened a plant.\n\n{tail}\n"
+    )
+    return wire.read(Path("t.txt"), "t", text).contact
+
+
+def test_an_email_glued_to_the_label_before_it() -> None:
+    contact = _contact_of(
+        "Media Contact:\nJane Doe\nAcme Robotics Inc.\n(937) 555-0100 OfficeNews@AcmeRobots.example"
+    )
+    assert contact.email[0] == "News@AcmeRobots.example"
+
+
+def test_a_second_contact_block_gives_the_town_glued_to_a_zip_and_country() -> None:
+    contact = _contact_of(
+        "Media Contact:\n* Contact Name: Jane Doe\n* Company: Acme Robotics Inc.\n"
+        "* Email: jane@acme.example\n\nContact Information:\n\nAcme Robotics Inc.\n\n"
+        "12 Elm Rd # 3  Mill Creek, OH 45402United States"
+    )
+    assert (contact.person[0], contact.company[0]) == ("Jane Doe", "Acme Robotics Inc.")
+    assert (contact.city[0], contact.country[0]) == ("Mill Creek", "United States")

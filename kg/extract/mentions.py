@@ -263,6 +263,12 @@ def _free(span: Span, taken: list[tuple[int, int]]) -> bool:
     return all(span.end <= start or span.start >= end for start, end in taken)
 
 
+UTILITY = re.compile(
+    r"\b[A-Z][\w.]*(?: [A-Z][\w.]*)* (?:Power|Gas|Water|Light|Electric) (?:and|&) "
+    r"(?:Light|Electric|Power|Gas|Water)$"
+)
+
+
 def _is_org_phrase(value: str) -> bool:
     words = value.replace(",", "").split()
     if (
@@ -276,6 +282,8 @@ def _is_org_phrase(value: str) -> bool:
         return True  # 'Latham & Watkins'
     if HEAD_OF.search(value):
         return True  # 'U.S. Army Corps of Engineers', 'University of Alabama'
+    if UTILITY.search(value):
+        return True  # 'Lakeside Gas and Electric': a utility's name
     return (
         len(words) >= 2
         and words[-1] in lexicon.ORG_HEADS
@@ -333,7 +341,9 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     ]
     strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
+    strong += _based_in(text)
     strong += _acronyms(text, cands)
+    strong += _brands(text, cands)
     strong += _repeated(cands, text)
     for seed in strong + [s for s in seeds if not _is_person(s)]:
         seed = POSSESSIVE.sub("", seed.strip(" ,"))
@@ -342,6 +352,15 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
         seed = LEADING.sub("", seed) if not seed.startswith("The ") else seed
         if not seed or not seed[0].isalpha() or len(seed) <= 1 or seed in lexicon.places():
             continue
+        first = seed.split()[0]
+        if (
+            seed not in protected
+            and POSSESSIVE.search(first)
+            and POSSESSIVE.sub("", first) in lexicon.places()
+        ):
+            continue  # 'Canada’s Largest Credit Union': a description, not a name
+        if seed not in protected and _only_indefinite(text, seed):
+            continue  # 'join an HR Alliance': a kind of thing, not a name
         if seed in protected or not _called_a_product(text, seed):
             names.setdefault(seed, seed)
     for name in list(names):  # 'IBN (InvestorBrandNetwork)': both parts name it
@@ -350,9 +369,11 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             for part in both.groups():
                 names[part] = name
     _short_names(text, names)
+    _defined_across_dash(text, names)
     _aliases(text, names)
     _dash_names(text, names)
     _merge_prefixes(names)
+    _parents(names)
     for name in list(names):  # 'OTE Corp.' at a sentence end is 'OTE Corp'
         if name.endswith(".") and name[:-1] in names:
             names[name] = names[name[:-1]]
@@ -374,12 +395,43 @@ PRODUCT_BEFORE = re.compile(
 )
 
 
+WORDISH = re.compile(r"[\w&]")
+
+
+def _uses(text: str, name: str) -> list[int]:
+    """Where ``name`` stands alone in ``text`` (not inside a longer word), left to right and
+    without overlaps: what ``(?<![\\w&])name(?![\\w&])`` finds, without compiling a pattern
+    per name."""
+    out: list[int] = []
+    if not name:
+        return out
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not WORDISH.match(text, at - 1)) and not WORDISH.match(text, end):
+            out.append(at)
+            at = text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+    return out
+
+
+def _only_indefinite(text: str, name: str) -> bool:
+    """Every use is after 'a' or 'an' ('start a Growth Fund'): a kind of thing, not a name."""
+    if not any(f"{a} {name}" in text for a in ("a", "an", "A", "An")):
+        return False
+    uses = _uses(text, name)
+    return bool(uses) and all(
+        re.search(r"(?:^|\s)(?:a|an|A|An)\s$", text[max(0, at - 4) : at]) for at in uses
+    )
+
+
 def _called_a_product(text: str, name: str) -> bool:
     """'the social media platform Truth Social', 'the X service': a product, not an organization."""
-    for match in re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", text):
-        if PRODUCT_BEFORE.search(
-            text[max(0, match.start() - 30) : match.start()]
-        ) or PRODUCT_AFTER.match(text, match.end()):
+    for at in _uses(text, name):
+        if PRODUCT_BEFORE.search(text[max(0, at - 30) : at]) or PRODUCT_AFTER.match(
+            text, at + len(name)
+        ):
             return True
     return False
 
@@ -457,8 +509,62 @@ def _acronyms(text: str, cands: list[Span]) -> list[str]:
             u for u in uses if re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS
         ]
         cited = any(text[max(0, m.start() - 13) : m.start()] == "according to " for m in found)
-        if not modifiers or cited:  # 'according to NOAA data' names a source
+        if not modifiers or cited or word in lexicon.AGENCIES:  # 'according to NOAA data'
             out.append(word)
+    return list(dict.fromkeys(out))
+
+
+HOME = re.compile(
+    rf"(?<![\w’'])(?P<name>{PHRASE.pattern}) \((?P<city>[A-Z][\w.'’ -]{{1,30}}), "
+    r"(?P<region>[A-Z][\w.]*(?: [A-Z][\w.]*){0,2})\)"
+)
+
+
+def _based_in(text: str) -> list[str]:
+    """'Borealis Freight (Fargo, ND) will haul …': a name with its home town in parentheses
+    is a company's (people are 'of Fargo'); the region must be a known place."""
+    table, codes = lexicon.places(), lexicon.state_codes()
+    out = []
+    for match in HOME.finditer(text):
+        if not (match["region"] in codes or match["region"] in table):
+            continue
+        name = LEADING.sub("", match["name"])
+        if name and not _is_person(name) and name not in table:
+            out.append(name)
+    return out
+
+
+CAMEL = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+")
+CHANNELS = {"LinkedIn", "YouTube", "TikTok", "WhatsApp", "WeChat", "SoundCloud", "GitHub"}
+
+
+def _brands(text: str, cands: list[Span]) -> list[str]:
+    """One-word names with an inner capital ('NovaPay', 'BrightLedger'): brands, which in a
+    release are companies, unless the word is a surname ('McKenzie'), a channel ('YouTube'),
+    two words glued by a lost line break ('ServicesAcme', where 'Acme' stands alone
+    elsewhere) or only ever a modifier ('the FinTech brand')."""
+    out = []
+    for cand in cands:
+        word = cand.text
+        if (
+            not CAMEL.fullmatch(word)
+            or word in CHANNELS
+            or re.match(r"(?:Mc|Mac|De|Di|La|Le|Van|Von)[A-Z]", word)
+        ):
+            continue
+        cut = re.search(r"(?<=[a-z])[A-Z]\w*$", word)
+        if cut and all(
+            re.search(rf"(?<![\w&]){part}(?![\w&])", text)
+            for part in (word[: cut.start()], cut[0])
+        ):
+            continue  # 'ConnectContact', 'KinKin': both halves stand alone elsewhere
+        uses = [
+            text[m.end() : m.end() + 20]
+            for m in re.finditer(rf"(?<![\w&]){word}(?![\w&])", text)
+        ]
+        if all(re.match(r"\s[a-z]+", u) and u.split()[0] not in FUNCTION_WORDS for u in uses):
+            continue
+        out.append(word)
     return list(dict.fromkeys(out))
 
 
@@ -476,19 +582,60 @@ def _short_names(text: str, names: dict[str, str]) -> None:
             names.setdefault(short, names[name])
 
 
+def _initials(value: str) -> str:
+    """'U.S. Army Garrison' -> 'USAG'."""
+    words = re.findall(r"[A-Z][\w.]*", value)
+    return "".join(re.sub(r"[^A-Z]", "", w) if "." in w else w[0] for w in words)
+
+
+DASH_DEFINED = re.compile(r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)")
+
+
+def _defined_across_dash(text: str, names: dict[str, str]) -> None:
+    """'Fort Acme Garrison - Blue Lake (FAG-BL)': the initials in parentheses span the dash,
+    so the name does too."""
+    for match in DASH_DEFINED.finditer(text):
+        before = text[: match.start()]
+        for name in [n for n in names if before.endswith(n)]:
+            whole = f"{name} - {match['rest']}"
+            if re.sub(r"\W", "", match["acr"]) == _initials(whole):
+                names.setdefault(whole, whole)
+
+
+def _parents(names: dict[str, str]) -> None:
+    """'Acme Army Corps of Engineers' and 'Acme Army Garrison' are both units of 'Acme Army':
+    the words two names open with, when they end in an organization word, name a parent."""
+    full = sorted({n for n in names.values()})
+    for i, one in enumerate(full):
+        for other in full[i + 1 :]:
+            a, b = one.split(), other.split()
+            k = 0
+            while k < min(len(a), len(b)) and a[k] == b[k]:
+                k += 1
+            prefix = " ".join(a[:k])
+            if 2 <= k < min(len(a), len(b)) and a[k - 1] in lexicon.ORG_HEADS:
+                names.setdefault(prefix, prefix)
+
+
 def _dash_names(text: str, names: dict[str, str]) -> None:
     """'ABTCOIN Trading Center - AI Trading Center': two names of one organization, side by side."""
+    dashes = [m.start() for m in re.finditer(" - ", text)]  # one scan, not one per name
     for name in list(names):
-        for match in re.finditer(re.escape(name) + r" - ", text):
+        for at in dashes:
+            if not text.endswith(name, 0, at):
+                continue
             for other in list(names):
-                if other != name and text.startswith(other, match.end()):
+                if other != name and text.startswith(other, at + 3):
                     names[other] = names[name]
 
 
 def _aliases(text: str, names: dict[str, str]) -> None:
     """'Ocean Thermal Energy Corporation (OTE Corp)' and initials that the text uses."""
+    defined = list(ALIAS.finditer(text))  # one scan, not one pattern per name
     for name in list(names):
-        for match in re.finditer(re.escape(name) + ALIAS.pattern, text):
+        for match in defined:
+            if not text.endswith(name, 0, match.start()):
+                continue
             alias = match["alias"].strip()
             if (
                 alias not in lexicon.places()
@@ -532,9 +679,8 @@ def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
     found: dict[str, _Found] = {}
     taken: list[tuple[int, int]] = []
     for surface in sorted(names, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![\w&]){re.escape(surface)}(?![\w&])")
-        for match in pattern.finditer(text):
-            span = Span(match.start(), match.end(), surface)
+        for at in _uses(text, surface):
+            span = Span(at, at + len(surface), surface)
             if _free(span, taken):
                 taken.append((span.start, span.end))
                 found.setdefault(names[surface], _Found(kind, names[surface], [])).spans.append(
@@ -611,8 +757,8 @@ def _short_forms(text: str, people: list[_Found], taken: list[tuple[int, int]]) 
     for word, persons in owners.items():
         if len(persons) != 1 or word in lexicon.places() or word in lexicon.NOT_NAMES:
             continue
-        for match in re.finditer(rf"(?<![\w&]){re.escape(word)}(?![\w&])", text):
-            span = Span(match.start(), match.end(), word)
+        for at in _uses(text, word):
+            span = Span(at, at + len(word), word)
             if (
                 _free(span, taken)
                 and all(span.end <= s.start or span.start >= s.end for s in spoken)

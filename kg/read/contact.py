@@ -65,7 +65,13 @@ STOP = re.compile(
     r"SOURCE |Forward-Looking|Certain statements)",
     re.IGNORECASE | re.MULTILINE,
 )
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+GLUED_LABELS = ("Office", "Mobile", "Cell", "Direct", "Fax", "Tel", "Email")
+# An address glued to the label before it ('…1717 OfficeEditor@…') starts after the label.
+EMAIL = re.compile(
+    rf"(?!(?:{'|'.join(GLUED_LABELS)})[A-Z])(?:(?<![A-Za-z0-9._%+-])|"
+    rf"{'|'.join(f'(?<={label})' for label in GLUED_LABELS)})"
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
 TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
 WEBSITE = re.compile(
@@ -143,10 +149,27 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
         values.setdefault(field, span)
     if not values:
         return None
+    _second_block(text, values, end)
     last = max(span.end for span in values.values())
     contact = ContactPoint(span=Span(begin, last, text[begin:last]))
     _fill(path, contact, values)
     return contact
+
+
+def _second_block(text: str, values: dict[str, Span], end: int) -> None:
+    """A labelled block without a town, then a 'Contact Information:' block naming the same
+    company or person with its address: the town and country are the contact's."""
+    if {"city", "country"} <= set(values):
+        return
+    tail = max(span.end for span in values.values())
+    heading = next((h for h in HEADING.finditer(text, tail, end) if _heads_a_section(text, h)), None)
+    names = [values[f].text.strip() for f in ("company", "person") if f in values]
+    if heading is None or not any(n and n in text[heading.end() : end] for n in names):
+        return
+    more = _free_form(text, heading.end(), end, needs_address=False)
+    for field in ("city", "country"):
+        if field in more:
+            values.setdefault(field, more[field])
 
 
 def _section_end(text: str, start: int) -> int:
@@ -234,7 +257,8 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
         for s, e in [*cuts, (line_end, line_end)]:
             piece = text[position:s]
             lead = len(piece) - len(piece.lstrip())
-            for part in re.split(r"(?<=\))(?=[A-Z])", piece.strip()):  # 'IBN (…)Los Angeles'
+            # 'IBN (…)Los Angeles', '… PA 19348United States': glued where a line broke
+            for part in re.split(r"(?<=\))(?=[A-Z])|(?<=\d{4})(?=[A-Z][a-z])", piece.strip()):
                 out.append((position + lead, part))
                 lead += len(part)
             position = max(position, e)
@@ -247,6 +271,13 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
         return
     if country_code(piece) and "country" not in values:
         values["country"] = Span(at, at + len(piece), piece)
+        return
+    street = re.search(  # '415 Elm Rd # 2  Mill Creek, PA 19348': a street, then the town
+        r"(?:^|\s{2,}|,\s*)(?P<city>[A-Z][A-Za-z .'-]*[a-z]),\s*(?P<state>[A-Z]{2})\s+\d{5}(?:-\d{4})?$",
+        piece,
+    )
+    if street and "city" not in values and street["state"] in _state_codes():
+        values["city"] = Span(at + street.start("city"), at + street.end("city"), street["city"])
         return
     city = re.match(r"^([A-Z][A-Za-z .'-]+),\s*[A-Z][A-Za-z .]+$", piece)
     if city and "city" not in values and not ORG_WORDS.search(piece) and not _named(piece):
@@ -269,6 +300,12 @@ def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
         return
     if "company" not in values and piece[0].isupper() and len(piece.split()) <= 8:
         values["company"] = Span(at, at + len(piece), piece)
+
+
+def _state_codes() -> dict[str, str]:
+    from kg.extract.lexicon import state_codes
+
+    return state_codes()
 
 
 def _titled(piece: str) -> bool:
