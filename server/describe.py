@@ -6,6 +6,7 @@ IRI bound as ``?this``; nothing is formatted into query text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import pyoxigraph as ox
 
 from kg.queries import load
 from kg.sparql import bind_many
+from kg.validate import ONTOLOGY_FILE
 from kg.vocab import NS, PREFIXES
 from server.store import PublishedBuild
 
@@ -105,13 +107,20 @@ def exists(build: PublishedBuild, iri: str) -> bool:
 
 
 def term_labels(build: PublishedBuild) -> dict[str, str]:
-    """Labels of the ontology's terms (memoized per build: the ontology does not change in it)."""
-    if "labels" not in build.cache:
-        labels = dict(STANDARD_LABELS)
-        for row in build.store.select(load("labels")):
-            labels[row["term"].value] = row["label"].value
-        build.cache["labels"] = labels
-    return build.cache["labels"]  # type: ignore[no-any-return]
+    """Labels of the ontology's terms, read from ``ontology/kg.ttl`` (the file every build
+    loads as its ontology graph) once per process: asking the store meant scanning every
+    label of every graph, seconds at 100k releases."""
+    return _ontology_labels()
+
+
+@functools.cache
+def _ontology_labels() -> dict[str, str]:
+    labels = dict(STANDARD_LABELS)
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for triple in ox.parse(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE):
+        if triple.predicate == label and triple.subject.value.startswith(NS):
+            labels[triple.subject.value] = triple.object.value
+    return labels
 
 
 def label_of(iri: str, labels: dict[str, str]) -> str:
