@@ -31,16 +31,28 @@ _LOCK = threading.Lock()
 
 
 def rendered(build: PublishedBuild, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
-    """The cached rendering for ``key`` in this build, rendering it on first use."""
+    """The cached rendering for ``key`` in this build, rendering it on first use.
+
+    One thread renders a key while the others asking for it wait for that rendering
+    (a burst of requests for a cold hub page renders it once, not once per request).
+    """
     with _LOCK:
         entries: OrderedDict[Hashable, Rendered] = build.cache.setdefault("rendered", OrderedDict())
         hit = entries.get(key)
         if hit is not None:
             entries.move_to_end(key)
             return hit
-    made = render()  # outside the lock: two threads may render the same page once each
-    with _LOCK:
-        entries[key] = made
-        while len(entries) > MAX_ENTRIES:
-            entries.popitem(last=False)
+        pending: dict[Hashable, threading.Lock] = build.cache.setdefault("rendering", {})
+        lock = pending.setdefault(key, threading.Lock())
+    with lock:  # the first thread renders; the others wait here, then find the result
+        with _LOCK:
+            hit = entries.get(key)
+        if hit is not None:
+            return hit
+        made = render()
+        with _LOCK:
+            entries[key] = made
+            pending.pop(key, None)
+            while len(entries) > MAX_ENTRIES:
+                entries.popitem(last=False)
     return made
