@@ -24,7 +24,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from kg.errors import KgError, QueryRejected
 from kg.runner import Answer, Job, QueryTimeout, emit
 from kg.sparql import bind, blank_out, check, deep_check
-from kg.store import Row, Term
+from kg.store import Answers, Term
 
 MAX_REMOTE_QUERY = 100_000  # characters; rdflib's parser runs in the web process
 
@@ -70,7 +70,7 @@ def _short(err: Exception, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-class RemoteStore:
+class RemoteStore(Answers):
     """The Store protocol over HTTP to a SPARQL 1.1 endpoint."""
 
     stable_order = False  # no promise about the order of answers: pages need ORDER BY
@@ -119,25 +119,6 @@ class RemoteStore:
                     for q in ox.parse(body, ox.RdfFormat.TURTLE)]
         body = _safe_blank_nodes(self._ask_remote(text, JSON))
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
-        result = self.run(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryRejected("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        result = self.run(query, bindings)
-        if not isinstance(result, list):
-            raise QueryRejected("expected a CONSTRUCT or DESCRIBE query")
-        return result
-
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self.run(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryRejected("expected an ASK query")
-        return bool(result)
 
     def update(self, update: str) -> None:
         """Run a SPARQL 1.1 Update on the store's update endpoint (loading only)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -40,7 +40,34 @@ class Store(Protocol):
     def triple_count(self) -> int: ...
 
 
-class OxigraphStore:
+class Answers:
+    """select / construct / ask on top of a store's ``run``, shared by both stores so that
+    they turn answers into rows, triples and booleans the same way."""
+
+    def run(self, query: str, bindings: Mapping[str, Term] | None = None) -> Any:
+        raise NotImplementedError
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryRejected("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QueryTriples | list):
+            raise QueryRejected("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self.run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryRejected("expected an ASK query")
+        return bool(result)
+
+
+class OxigraphStore(Answers):
     """A pyoxigraph store opened read-write (to build) or read-only (to serve)."""
 
     # A read-only store answers a query in its index order, the same every time, so pages
@@ -115,25 +142,6 @@ class OxigraphStore:
             )
         except SyntaxError as err:
             raise QueryRejected(f"SPARQL syntax error: {err}") from None
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
-        result = self.run(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryRejected("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        result = self.run(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryRejected("expected a CONSTRUCT or DESCRIBE query")
-        return list(result)
-
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self.run(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryRejected("expected an ASK query")
-        return bool(result)
 
     def quads(self) -> Iterator[ox.Quad]:
         """The quads of the named graphs (the merged default graph is derived from them)."""
