@@ -111,3 +111,17 @@ class NotFound(KgError):
 
     exit_code = 2
     code = "not_found"
+
+
+class QueryTimeout(KgError):
+    """The query ran out of its time and was stopped."""
+
+    exit_code = 2
+    code = "query_timeout"
+
+
+class Busy(KgError):
+    """Every query worker is taken; the client should retry later."""
+
+    exit_code = 2
+    code = "busy"

@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from kg.errors import KgError, QueryRejected
-from kg.runner import Answer, Job, QueryTimeout, emit
+from kg.errors import KgError, QueryRejected, QueryTimeout
+from kg.runner import Answer, Job, emit
 from kg.sparql import bind, blank_out, check, deep_check
 from kg.store import Answers, Term
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import KgError, QueryRejected
+from kg.errors import Busy, QueryRejected, QueryTimeout
 from kg.sparql import deep_check
 from kg.store import OxigraphStore
 
@@ -38,20 +38,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 _SPAWN = multiprocessing.get_context("spawn")  # never fork a process that holds a RocksDB handle
-
-
-class QueryTimeout(KgError):
-    """The query ran out of its time and was stopped."""
-
-    exit_code = 2
-    code = "query_timeout"
-
-
-class Busy(KgError):
-    """Every query worker is taken; the client should retry later."""
-
-    exit_code = 2
-    code = "busy"
 
 
 @dataclass(frozen=True)

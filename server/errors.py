@@ -10,9 +10,8 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.errors import KgError, NoBuild, NotFound, QueryRejected
+from kg.errors import Busy, KgError, NoBuild, NotFound, QueryRejected, QueryTimeout
 from kg.remote import RemoteStoreError
-from kg.runner import Busy, QueryTimeout
 
 log = logging.getLogger(__name__)
 
