@@ -97,21 +97,27 @@ def test_a_runaway_query_is_stopped_with_503_and_a_message(slow_server: str) -> 
 
 
 def test_other_requests_are_answered_while_a_runaway_runs(slow_server: str) -> None:
-    """While one query runs out its 2 s, small queries and pages answer well within a second."""
-    runaway = threading.Thread(target=get, args=(sparql_url(slow_server, RUNAWAY),))
+    """While one query runs out its 2 s, small queries and pages are answered: they finish
+    before the runaway does (an order of events, not a timing, so a busy machine agrees)."""
+    runaway_done: list[float] = []
+
+    def run_away() -> None:
+        get(sparql_url(slow_server, RUNAWAY))
+        runaway_done.append(time.monotonic())
+
+    runaway = threading.Thread(target=run_away)
     runaway.start()
     time.sleep(0.3)
+    answered: list[float] = []
     try:
-        for _ in range(5):
-            started = time.monotonic()
+        while runaway.is_alive() and len(answered) < 10:
             status, _, body = get(sparql_url(slow_server, SMALL))
             assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 3
-            assert time.monotonic() - started < 1.0
-            started = time.monotonic()
             assert get(slow_server + "page/organization/o1", accept="text/html")[0] == 200
-            assert time.monotonic() - started < 1.0
+            answered.append(time.monotonic())
     finally:
         runaway.join()
+    assert answered and answered[0] < runaway_done[0]
 
 
 def test_the_worker_is_replaced_after_a_timeout(slow_server: str) -> None:
