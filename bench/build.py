@@ -8,13 +8,28 @@ baseline the gate replaced; and a whole build (store load and dumps) in
 releases per second.
 
     .venv/bin/python bench/build.py [--releases 200] [--repeats 5]
+
+With ``--generated N [N ...]`` it instead times the build's second half (encode,
+SHACL gate, store, dumps, search index) on N generated releases
+(bench/generate.py), each run in a fresh process, for ``--jobs`` 1 and 2: releases
+and triples per second and the peak memory of the largest process, with the same
+build gated by pyshacl alone (the gate before the compiled shape queries) as the
+baseline at the smallest size.
+
+    .venv/bin/python bench/build.py --generated 1000 10000 100000 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
+import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +37,7 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 
-from kg.build import build
+from kg.build import build, prepare_facts, publish_prepared
 from kg.config import Settings
 from kg.encode import release_graph
 from kg.extract import extract
@@ -63,13 +78,76 @@ def make_corpus(folder: Path, count: int) -> Path:
     return data
 
 
+def one_generated_build(releases: int, jobs: int, pyshacl_only: bool) -> dict[str, float]:
+    """Time one build of generated facts in this process (run by --one in a fresh process)."""
+    from bench.generate import release_facts, vocabulary
+    import kg.validate
+
+    if pyshacl_only:
+        kg.validate.shape_queries = lambda *_: None  # type: ignore[assignment]
+    rng = random.Random(7)
+    orgs, people, places = vocabulary(rng, releases)
+    facts = [release_facts(rng, i, orgs, people, places) for i in range(releases)]
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), build_dir=Path(tmp) / "build", keep_builds=1,
+                            jobs=jobs)
+        start = time.perf_counter()
+        result = publish_prepared(settings, prepare_facts(settings, facts))
+        seconds = time.perf_counter() - start
+    kib = max(resource.getrusage(who).ru_maxrss
+              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return {"seconds": seconds, "quads": float(result.manifest["quads"]),  # type: ignore[arg-type]
+            "peak_mib": kib / 1024}
+
+
+def generated(sizes: list[int], jobs_list: list[int], repeats: int) -> None:
+    """Each size, each --jobs value, and the pyshacl-only baseline at the smallest size."""
+    print(f"{'build of generated facts':<34} {'releases/s':>24} {'quads/s':>10} {'peak MiB':>9}")
+    baseline: float | None = None
+    for size in sizes:
+        runs = [(jobs, False) for jobs in jobs_list]
+        if size == min(sizes):
+            runs.insert(0, (1, True))
+        for jobs, pyshacl_only in runs:
+            rows = [_child(size, jobs, pyshacl_only) for _ in range(repeats)]
+            rates = sorted(size / r["seconds"] for r in rows)
+            rate = statistics.median(rates)
+            quads = statistics.median(r["quads"] / r["seconds"] for r in rows)
+            peak = max(r["peak_mib"] for r in rows)
+            name = f"{size:,} releases, --jobs {jobs}" + (", pyshacl gate" if pyshacl_only else "")
+            ratio = "" if baseline is None else f"  {rate / baseline:5.1f}x baseline"
+            print(f"{name:<34} {rate:9.1f} ({rates[0]:.1f}-{rates[-1]:.1f}) {quads:10,.0f} "
+                  f"{peak:9,.0f}{ratio}", flush=True)
+            if pyshacl_only:
+                baseline = rate
+
+
+def _child(size: int, jobs: int, pyshacl_only: bool) -> dict[str, float]:
+    command = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs)]
+    if pyshacl_only:
+        command.append("--pyshacl-only")
+    done = subprocess.run(command, check=True, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
                         help="kg build --jobs values to compare")
+    parser.add_argument("--generated", type=int, nargs="+", metavar="N",
+                        help="time the build of N generated releases instead (each size)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pyshacl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_generated_build(args.one, args.jobs[0], args.pyshacl_only)))
+        return
+    if args.generated:
+        generated(args.generated, args.jobs, args.repeats)
+        return
     path = ROOT / "data" / "releases" / f"{SEED}.txt"
     uris = Uris("http://127.0.0.1:5000/")
     facts_dir = ROOT / "data" / "facts"

@@ -35,9 +35,9 @@ from kg.model import Facts
 from kg.read import read_release, release_files
 from kg.resolve import load_links, resolve
 from kg.search import INDEX_FILE, write_index
-from kg.store import OxigraphStore, quads_of
+from kg.store import OxigraphStore
 from kg.uris import Uris, slugify
-from kg.validate import ONTOLOGY_FILE, check
+from kg.validate import ONTOLOGY_FILE, Batch
 from kg.vocab import PREFIXES
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,14 @@ class Outcome:
 
     path: Path
     release_id: str
-    graph: Graph | None = None
+    triples: int | None = None  # the size of its graph, once encoded
     problems: list[Problem] = field(default_factory=list)
     error: InputError | None = None
     report: Graph | None = None
 
     @property
     def ok(self) -> bool:
-        return self.graph is not None and not self.error and not any(
+        return self.triples is not None and not self.error and not any(
             p.severity == "Violation" for p in self.problems
         )
 
@@ -67,6 +67,14 @@ class Outcome:
         if self.error:
             return [str(self.error)]
         return [str(p) for p in self.problems if p.severity == "Violation"]
+
+
+@dataclass
+class Prepared:
+    """Every release file's outcome, and the valid graphs as N-Quads blobs ready to load."""
+
+    outcomes: list[Outcome]
+    nquads: list[bytes]
 
 
 @dataclass
@@ -78,12 +86,49 @@ class BuildResult:
     skipped: list[Outcome]
 
 
-def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outcome]:
+def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> Prepared:
     """Read, extract, encode and validate every release; never raises for a bad release.
 
     The releases are those of ``data/releases`` and then those of each extra folder.
     """
-    uris = Uris(settings.base_uri)
+    files = _files(settings, extra_dirs)
+    outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
+    facts_dir = settings.data_dir / "facts"
+    with _pool(settings.jobs, len(files)) as pool:
+        extracted = list(pool.map(_extract_file, files, [facts_dir] * len(files), chunksize=8))
+        for outcome, result in zip(outcomes, extracted, strict=True):
+            if isinstance(result, InputError):
+                outcome.error = result
+        read = [(o, r) for o, r in zip(outcomes, extracted, strict=True) if isinstance(r, Facts)]
+        resolve([f for _, f in read], load_links(settings.data_dir / "links"))  # one process
+        blobs = _encode_and_gate(pool, read, Uris(settings.base_uri), settings.jobs)
+    return Prepared(outcomes, blobs)
+
+
+def prepare_facts(settings: Settings, facts: list[Facts]) -> Prepared:
+    """Encode and validate facts extracted (and resolved) elsewhere: the build's second half,
+    on its own for benchmarks and for callers that bring their own extraction."""
+    outcomes = [Outcome(path=Path(f.release.path), release_id=f.release.id) for f in facts]
+    with _pool(settings.jobs, len(facts)) as pool:
+        blobs = _encode_and_gate(pool, list(zip(outcomes, facts, strict=True)),
+                                 Uris(settings.base_uri), settings.jobs)
+    return Prepared(outcomes, blobs)
+
+
+def _encode_and_gate(pool: Any, read: list[tuple[Outcome, Facts]], uris: Uris, jobs: int) -> list[bytes]:
+    """Fill in each outcome's size, problems and report; return the valid graphs as N-Quads."""
+    batches = _batches([(facts, str(outcome.path)) for outcome, facts in read], jobs)
+    checked = pool.map(_encode_and_check, batches, [uris] * len(batches))
+    results = (r for batch in checked for r in _unpack(batch))
+    blobs = []
+    for (outcome, _), (triples, problems, report, blob) in zip(read, results, strict=True):
+        outcome.triples, outcome.problems, outcome.report = triples, problems, report
+        if blob:
+            blobs.append(blob)
+    return blobs
+
+
+def _files(settings: Settings, extra_dirs: tuple[Path, ...]) -> list[Path]:
     releases_dir = settings.data_dir / "releases"
     files = release_files(releases_dir) if releases_dir.is_dir() or not extra_dirs else []
     for folder in extra_dirs:
@@ -92,23 +137,25 @@ def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> list[Outco
         folders = ", ".join(str(f) for f in (releases_dir, *extra_dirs))
         raise BuildError(f"{folders}: no release files (*.txt, *.html) to build from")
     _refuse_slug_collisions(files)
-    outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
-    facts_dir = settings.data_dir / "facts"
-    with _pool(settings.jobs, len(files)) as pool:
-        extracted = list(pool.map(_extract_file, files, [facts_dir] * len(files), chunksize=8))
-        for outcome, result in zip(outcomes, extracted, strict=True):
-            if isinstance(result, InputError):
-                outcome.error = result
-        found = [r for r in extracted if isinstance(r, Facts)]
-        resolve(found, load_links(settings.data_dir / "links"))  # across releases: one process
-        checked = pool.map(_encode_and_check, found, [uris] * len(found),
-                           [str(o.path) for o, r in zip(outcomes, extracted, strict=True)
-                            if isinstance(r, Facts)], chunksize=8)
-        done = iter(checked)
-        for outcome, result in zip(outcomes, extracted, strict=True):
-            if isinstance(result, Facts):
-                outcome.graph, outcome.problems, outcome.report = next(done)
-    return outcomes
+    return files
+
+
+BATCH = 250  # releases per gate batch: large enough for the queries, small enough to spread
+
+
+def _batches(items: list[Any], jobs: int) -> list[list[Any]]:
+    """Split into batches of at most BATCH, at least two per worker so that none idles."""
+    workers = max(1, jobs or os.cpu_count() or 1)
+    size = max(1, min(BATCH, -(-len(items) // (2 * workers))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _unpack(checked: tuple[list[tuple[int, list[Problem], Graph]], bytes]) -> Iterator[
+        tuple[int, list[Problem], Graph, bytes]]:
+    """Each release's result; the batch's N-Quads travel with its first release."""
+    rows, blob = checked
+    for index, (triples, problems, report) in enumerate(rows):
+        yield triples, problems, report, blob if index == 0 else b""
 
 
 class _InProcess:
@@ -141,11 +188,20 @@ def _extract_file(path: Path, facts_dir: Path) -> Facts | InputError:
         return err
 
 
-def _encode_and_check(facts: Facts, uris: Uris, path: str) -> tuple[Graph, list[Problem], Graph]:
-    """Encode one resolved release and pass it through the SHACL gate."""
-    graph = release_graph(facts, uris)
-    report = check(graph, path)
-    return graph, report.problems, report.graph
+def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> tuple[
+        list[tuple[int, list[Problem], Graph]], bytes]:
+    """Encode a batch of resolved releases and pass them through the SHACL gate together.
+
+    Returns each release's size, problems and SHACL report, and the valid
+    graphs of the batch as one N-Quads blob."""
+    graphs = [(uris.graph(facts.release.id), release_graph(facts, uris), path)
+              for facts, path in batch]
+    gate = Batch(graphs)
+    reports = gate.reports()
+    rows = [(len(graph), report.problems, report.graph)
+            for (_, graph, _), report in zip(graphs, reports, strict=True)]
+    keep = [index for index, report in enumerate(reports) if report.conforms]
+    return rows, gate.nquads(keep)
 
 
 def _refuse_slug_collisions(files: list[Path]) -> None:
@@ -162,7 +218,12 @@ def _refuse_slug_collisions(files: list[Path]) -> None:
 def build(settings: Settings, skip_invalid: bool = False,
           extra_dirs: tuple[Path, ...] = ()) -> BuildResult:
     """Build and publish; raise (publishing nothing) when a release fails and not skip_invalid."""
-    outcomes = prepare(settings, extra_dirs)
+    return publish_prepared(settings, prepare(settings, extra_dirs), skip_invalid)
+
+
+def publish_prepared(settings: Settings, prepared: Prepared, skip_invalid: bool = False) -> BuildResult:
+    """Store, dump and index the valid releases in a new build folder, then make it current."""
+    outcomes = prepared.outcomes
     bad = [o for o in outcomes if not o.ok]
     if bad and not skip_invalid:
         raise _failure(bad)
@@ -171,7 +232,7 @@ def build(settings: Settings, skip_invalid: bool = False,
         raise BuildError("no release passed the checks; nothing was published")
     folder = _new_folder(settings.build_dir)
     try:
-        manifest = _publish(folder, good, bad, settings)
+        manifest = _publish(folder, prepared.nquads, good, bad, settings)
     except BaseException as err:
         _discard(folder, err)
         if isinstance(err, OSError):
@@ -216,12 +277,13 @@ def _new_folder(build_dir: Path) -> Path:
     return folder
 
 
-def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Settings) -> dict[str, object]:
+def _publish(folder: Path, nquads: list[bytes], good: list[Outcome], bad: list[Outcome],
+             settings: Settings) -> dict[str, object]:
     """Load the store, write dumps, report and manifest into ``folder`` (not yet current)."""
     uris = Uris(settings.base_uri)
     store = OxigraphStore.create(folder / "store", PREFIXES)
     try:
-        _load(store, good, uris)
+        _load(store, nquads, uris)
         dumps = write_dumps(store, folder / "dumps")
         release_dumps = write_release_dumps(
             store, folder / "dumps", [(slugify(o.release_id), uris.graph(o.release_id)) for o in good])
@@ -237,7 +299,7 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
         "base_uri": settings.base_uri,
         "releases": [
             {"id": o.release_id, "file": o.path.name, "graph": uris.graph(o.release_id),
-             "iri": uris.release(o.release_id), "triples": len(o.graph or ())}
+             "iri": uris.release(o.release_id), "triples": o.triples}
             for o in good
         ],
         "skipped": [{"file": o.path.name, "reasons": o.reasons()} for o in bad],
@@ -252,13 +314,14 @@ def _publish(folder: Path, good: list[Outcome], bad: list[Outcome], settings: Se
     return manifest
 
 
-def _load(store: OxigraphStore, good: list[Outcome], uris: Uris) -> None:
-    """The ontology and every valid release in its named graph, then their merge as default graph."""
-    store.load_graph(ONTOLOGY_FILE.read_bytes(), ox.RdfFormat.TURTLE, uris.ontology_graph)
-    for outcome in good:
-        assert outcome.graph is not None
-        store.extend(quads_of(uris.graph(outcome.release_id), outcome.graph))
-    store.merge_into_default_graph()
+def _load(store: OxigraphStore, nquads: list[bytes], uris: Uris) -> None:
+    """The ontology and every valid release in its named graph, with the merge of all of them
+    as the default graph (the batches bring their own part of it; the store keeps a set)."""
+    ontology = ONTOLOGY_FILE.read_bytes()
+    store.load_graph(ontology, ox.RdfFormat.TURTLE, uris.ontology_graph)
+    store.load_default(ontology, ox.RdfFormat.TURTLE)
+    for blob in nquads:
+        store.load_quads(blob)
     store.flush()
 
 

@@ -106,6 +106,13 @@ class OxigraphStore(Answers):
     def load_graph(self, data: bytes | str, fmt: ox.RdfFormat, graph: str) -> None:
         self._store.bulk_load(input=data, format=fmt, to_graph=ox.NamedNode(graph))
 
+    def load_default(self, data: bytes | str, fmt: ox.RdfFormat) -> None:
+        self._store.bulk_load(input=data, format=fmt, to_graph=ox.DefaultGraph())
+
+    def load_quads(self, data: bytes) -> None:
+        """N-Quads, each quad into the graph it names (the build loads releases this way)."""
+        self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction (a release graph at a time during the build)."""
         self._store.extend(quads)
