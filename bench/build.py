@@ -37,7 +37,7 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 
-from kg.build import build, prepare_facts, publish_prepared
+from kg.build import build, build_facts
 from kg.config import Settings
 from kg.encode import release_graph
 from kg.extract import extract
@@ -92,7 +92,7 @@ def one_generated_build(releases: int, jobs: int, pyshacl_only: bool) -> dict[st
         settings = Settings(data_dir=Path(tmp), build_dir=Path(tmp) / "build", keep_builds=1,
                             jobs=jobs)
         start = time.perf_counter()
-        result = publish_prepared(settings, prepare_facts(settings, facts))
+        result = build_facts(settings, facts)
         seconds = time.perf_counter() - start
     kib = max(resource.getrusage(who).ru_maxrss
               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))

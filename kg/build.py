@@ -27,8 +27,8 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.config import Settings
-from kg.dumps import as_records, write_dumps, write_release_dumps
-from kg.encode import release_graph
+from kg.dumps import DUMP_FORMATS, GraphDumps, as_records, write_dumps
+from kg.encode import release_triples
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
 from kg.model import Facts
@@ -70,11 +70,18 @@ class Outcome:
 
 
 @dataclass
-class Prepared:
-    """Every release file's outcome, and the valid graphs as N-Quads blobs ready to load."""
+class Checked:
+    """What a worker hands back for one batch of releases, ready to store and dump as it is."""
 
-    outcomes: list[Outcome]
-    nquads: list[bytes]
+    rows: list[tuple[int, list[Problem], Graph]]  # each release: triples, problems, SHACL report
+    nquads: bytes  # the valid graphs; lines sorted, so dumps do not depend on batching
+    trig: bytes  # the same graphs as TriG
+    merged: bytes  # their merge as N-Triples: this batch's share of the default graph
+    quads: int
+    turtle: list[bytes | None]  # each valid release graph as Turtle (its own dump)
+
+
+Sink = Callable[[list["Outcome"], Checked], None]
 
 
 @dataclass
@@ -86,10 +93,12 @@ class BuildResult:
     skipped: list[Outcome]
 
 
-def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> Prepared:
+def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = (),
+            sink: Sink | None = None) -> list[Outcome]:
     """Read, extract, encode and validate every release; never raises for a bad release.
 
     The releases are those of ``data/releases`` and then those of each extra folder.
+    ``sink`` gets each checked batch as soon as it is ready (the build stores it).
     """
     files = _files(settings, extra_dirs)
     outcomes = [Outcome(path=path, release_id=path.stem) for path in files]
@@ -101,31 +110,31 @@ def prepare(settings: Settings, extra_dirs: tuple[Path, ...] = ()) -> Prepared:
                 outcome.error = result
         read = [(o, r) for o, r in zip(outcomes, extracted, strict=True) if isinstance(r, Facts)]
         resolve([f for _, f in read], load_links(settings.data_dir / "links"))  # one process
-        blobs = _encode_and_gate(pool, read, Uris(settings.base_uri), settings.jobs)
-    return Prepared(outcomes, blobs)
+        _encode_and_gate(pool, read, Uris(settings.base_uri), sink)
+    return outcomes
 
 
-def prepare_facts(settings: Settings, facts: list[Facts]) -> Prepared:
+def prepare_facts(settings: Settings, facts: list[Facts], sink: Sink | None = None) -> list[Outcome]:
     """Encode and validate facts extracted (and resolved) elsewhere: the build's second half,
     on its own for benchmarks and for callers that bring their own extraction."""
     outcomes = [Outcome(path=Path(f.release.path), release_id=f.release.id) for f in facts]
     with _pool(settings.jobs, len(facts)) as pool:
-        blobs = _encode_and_gate(pool, list(zip(outcomes, facts, strict=True)),
-                                 Uris(settings.base_uri), settings.jobs)
-    return Prepared(outcomes, blobs)
+        _encode_and_gate(pool, list(zip(outcomes, facts, strict=True)), Uris(settings.base_uri),
+                         sink)
+    return outcomes
 
 
-def _encode_and_gate(pool: Any, read: list[tuple[Outcome, Facts]], uris: Uris, jobs: int) -> list[bytes]:
-    """Fill in each outcome's size, problems and report; return the valid graphs as N-Quads."""
-    batches = _batches([(facts, str(outcome.path)) for outcome, facts in read], jobs)
-    checked = pool.map(_encode_and_check, batches, [uris] * len(batches))
-    results = (r for batch in checked for r in _unpack(batch))
-    blobs = []
-    for (outcome, _), (triples, problems, report, blob) in zip(read, results, strict=True):
-        outcome.triples, outcome.problems, outcome.report = triples, problems, report
-        if blob:
-            blobs.append(blob)
-    return blobs
+def _encode_and_gate(pool: Any, read: list[tuple[Outcome, Facts]], uris: Uris,
+                     sink: Sink | None) -> None:
+    """Fill in each outcome's size, problems and report, batch by batch, feeding ``sink``."""
+    batches = _batches(read)
+    jobs = [[(facts, str(outcome.path)) for outcome, facts in batch] for batch in batches]
+    for batch, checked in zip(batches, pool.map(_encode_and_check, jobs, [uris] * len(jobs)),
+                              strict=True):
+        for (outcome, _), (triples, problems, report) in zip(batch, checked.rows, strict=True):
+            outcome.triples, outcome.problems, outcome.report = triples, problems, report
+        if sink is not None:
+            sink([outcome for outcome, _ in batch], checked)
 
 
 def _files(settings: Settings, extra_dirs: tuple[Path, ...]) -> list[Path]:
@@ -143,19 +152,11 @@ def _files(settings: Settings, extra_dirs: tuple[Path, ...]) -> list[Path]:
 BATCH = 250  # releases per gate batch: large enough for the queries, small enough to spread
 
 
-def _batches(items: list[Any], jobs: int) -> list[list[Any]]:
-    """Split into batches of at most BATCH, at least two per worker so that none idles."""
-    workers = max(1, jobs or os.cpu_count() or 1)
-    size = max(1, min(BATCH, -(-len(items) // (2 * workers))))
+def _batches(items: list[Any]) -> list[list[Any]]:
+    """Batches of at most BATCH, at least eight in all so that workers share them out.
+    The split depends on the number of releases only, so dumps do not depend on --jobs."""
+    size = max(1, min(BATCH, -(-len(items) // 8)))
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def _unpack(checked: tuple[list[tuple[int, list[Problem], Graph]], bytes]) -> Iterator[
-        tuple[int, list[Problem], Graph, bytes]]:
-    """Each release's result; the batch's N-Quads travel with its first release."""
-    rows, blob = checked
-    for index, (triples, problems, report) in enumerate(rows):
-        yield triples, problems, report, blob if index == 0 else b""
 
 
 class _InProcess:
@@ -188,20 +189,33 @@ def _extract_file(path: Path, facts_dir: Path) -> Facts | InputError:
         return err
 
 
-def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> tuple[
-        list[tuple[int, list[Problem], Graph]], bytes]:
-    """Encode a batch of resolved releases and pass them through the SHACL gate together.
-
-    Returns each release's size, problems and SHACL report, and the valid
-    graphs of the batch as one N-Quads blob."""
-    graphs = [(uris.graph(facts.release.id), release_graph(facts, uris), path)
+def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
+    """Encode a batch of resolved releases, pass them through the SHACL gate together, and
+    serialize the valid ones every way the build stores and dumps them (here, in parallel)."""
+    graphs = [(uris.graph(facts.release.id), release_triples(facts, uris), path)
               for facts, path in batch]
     gate = Batch(graphs)
     reports = gate.reports()
     rows = [(len(graph), report.problems, report.graph)
             for (_, graph, _), report in zip(graphs, reports, strict=True)]
-    keep = [index for index, report in enumerate(reports) if report.conforms]
-    return rows, gate.nquads(keep)
+    gate.keep([index for index, report in enumerate(reports) if report.conforms])
+    store = gate.store
+    turtle = [store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(name),
+                         prefixes=PREFIXES) if report.conforms else None
+              for (name, _, _), report in zip(graphs, reports, strict=True)]
+    nquads = _sorted_lines(store.dump(format=ox.RdfFormat.N_QUADS))
+    trig = ox.serialize(ox.parse(nquads, ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+                        prefixes=PREFIXES) if nquads else b""
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    merged = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    return Checked(rows, nquads, trig, merged, nquads.count(b"\n"), turtle)  # type: ignore[arg-type]
+
+
+def _sorted_lines(data: bytes | None) -> bytes:
+    """N-Quads with its lines sorted: the same graphs give the same bytes, however batched.
+    (A newline inside a literal is escaped, so each line is one quad.)"""
+    lines = sorted(line for line in (data or b"").split(b"\n") if line)
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _refuse_slug_collisions(files: list[Path]) -> None:
@@ -218,21 +232,33 @@ def _refuse_slug_collisions(files: list[Path]) -> None:
 def build(settings: Settings, skip_invalid: bool = False,
           extra_dirs: tuple[Path, ...] = ()) -> BuildResult:
     """Build and publish; raise (publishing nothing) when a release fails and not skip_invalid."""
-    return publish_prepared(settings, prepare(settings, extra_dirs), skip_invalid)
+    return _build(settings, skip_invalid, lambda sink: prepare(settings, extra_dirs, sink))
 
 
-def publish_prepared(settings: Settings, prepared: Prepared, skip_invalid: bool = False) -> BuildResult:
-    """Store, dump and index the valid releases in a new build folder, then make it current."""
-    outcomes = prepared.outcomes
-    bad = [o for o in outcomes if not o.ok]
-    if bad and not skip_invalid:
-        raise _failure(bad)
-    good = [o for o in outcomes if o.ok]
-    if not good:
-        raise BuildError("no release passed the checks; nothing was published")
+def build_facts(settings: Settings, facts: list[Facts], skip_invalid: bool = False) -> BuildResult:
+    """Build and publish facts extracted elsewhere (benchmarks time the build's second half)."""
+    return _build(settings, skip_invalid, lambda sink: prepare_facts(settings, facts, sink))
+
+
+def _build(settings: Settings, skip_invalid: bool,
+           run: Callable[[Sink], list[Outcome]]) -> BuildResult:
+    """Store each batch as it is checked, into a new folder that becomes current only when
+    every step has succeeded; on any failure the folder is removed and nothing changes."""
     folder = _new_folder(settings.build_dir)
     try:
-        manifest = _publish(folder, prepared.nquads, good, bad, settings)
+        writer = _Writer(folder, Uris(settings.base_uri))
+        try:
+            outcomes = run(writer.add)
+            bad = [o for o in outcomes if not o.ok]
+            if bad and not skip_invalid:
+                raise _failure(bad)
+            good = [o for o in outcomes if o.ok]
+            if not good:
+                raise BuildError("no release passed the checks; nothing was published")
+            manifest = writer.finish(good, bad, settings)
+        finally:
+            writer.close()
+            del writer  # closes the store, so a failed build's folder can really be removed
     except BaseException as err:
         _discard(folder, err)
         if isinstance(err, OSError):
@@ -277,52 +303,82 @@ def _new_folder(build_dir: Path) -> Path:
     return folder
 
 
-def _publish(folder: Path, nquads: list[bytes], good: list[Outcome], bad: list[Outcome],
-             settings: Settings) -> dict[str, object]:
-    """Load the store, write dumps, report and manifest into ``folder`` (not yet current)."""
-    uris = Uris(settings.base_uri)
-    store = OxigraphStore.create(folder / "store", PREFIXES)
-    try:
-        _load(store, nquads, uris)
-        dumps = write_dumps(store, folder / "dumps")
-        release_dumps = write_release_dumps(
-            store, folder / "dumps", [(slugify(o.release_id), uris.graph(o.release_id)) for o in good])
+class _Writer:
+    """Fills a new build folder: the store, then the dumps, search index, report and manifest.
+
+    Each checked batch is loaded as soon as it arrives (N-Quads for the release graphs,
+    N-Triples for their share of the merged default graph: the store keeps a set),
+    so the build never holds the whole dataset in memory.
+    """
+
+    def __init__(self, folder: Path, uris: Uris) -> None:
+        self.folder, self.uris = folder, uris
+        self.store: OxigraphStore | None = OxigraphStore.create(folder / "store", PREFIXES)
+        self.graph_dumps: GraphDumps | None = GraphDumps(folder / "dumps")
+        self._ontology()
+
+    def _ontology(self) -> None:
+        assert self.store is not None and self.graph_dumps is not None
+        ontology = ONTOLOGY_FILE.read_bytes()
+        self.store.load_graph(ontology, ox.RdfFormat.TURTLE, self.uris.ontology_graph)
+        self.store.load_default(ontology, ox.RdfFormat.TURTLE)
+        graph = ox.NamedNode(self.uris.ontology_graph)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+                 for t in ox.parse(ontology, ox.RdfFormat.TURTLE)]
+        self.graph_dumps.add(ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+                             ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
+                             len(quads))
+
+    def add(self, outcomes: list[Outcome], checked: Checked) -> None:
+        assert self.store is not None and self.graph_dumps is not None
+        if checked.nquads:
+            self.store.load_quads(checked.nquads)
+            self.store.load_default(checked.merged, ox.RdfFormat.N_TRIPLES)
+            self.graph_dumps.add(checked.nquads, checked.trig, checked.quads)
+        for outcome, turtle in zip(outcomes, checked.turtle, strict=True):
+            if turtle is not None and outcome.ok:
+                self.graph_dumps.add_release(slugify(outcome.release_id),
+                                             self.uris.graph(outcome.release_id), turtle,
+                                             outcome.triples or 0)
+
+    def finish(self, good: list[Outcome], bad: list[Outcome], settings: Settings) -> dict[str, object]:
+        """Everything after the last batch: merged dumps, search index, report, manifest."""
+        assert self.store is not None and self.graph_dumps is not None
+        store, folder, uris = self.store, self.folder, self.uris
+        store.flush()
+        releases = self.graph_dumps.releases
+        graph_dumps, self.graph_dumps = self.graph_dumps.close(), None
+        dumps = write_dumps(store, folder / "dumps", merged_only=True) + graph_dumps
+        dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
         entities = write_index(store, folder / INDEX_FILE, uris)
         triples, quads = store.triple_count(), store.quad_count()
-    finally:
-        del store  # closes the store, so a failed build's folder can really be removed
-    _write_report(folder / "report.ttl", good + bad)
-    manifest: dict[str, object] = {
-        "build": folder.name,
-        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "base_uri": settings.base_uri,
-        "releases": [
-            {"id": o.release_id, "file": o.path.name, "graph": uris.graph(o.release_id),
-             "iri": uris.release(o.release_id), "triples": o.triples}
-            for o in good
-        ],
-        "skipped": [{"file": o.path.name, "reasons": o.reasons()} for o in bad],
-        "triples": triples,
-        "quads": quads,
-        "dumps": as_records(dumps),
-        "release_dumps": as_records(release_dumps),
-        "entities": entities,
-        "search_index": INDEX_FILE,
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return manifest
+        _write_report(folder / "report.ttl", good + bad)
+        manifest: dict[str, object] = {
+            "build": folder.name,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "version": __version__,
+            "base_uri": settings.base_uri,
+            "releases": [
+                {"id": o.release_id, "file": o.path.name, "graph": uris.graph(o.release_id),
+                 "iri": uris.release(o.release_id), "triples": o.triples}
+                for o in good
+            ],
+            "skipped": [{"file": o.path.name, "reasons": o.reasons()} for o in bad],
+            "triples": triples,
+            "quads": quads,
+            "dumps": as_records(dumps),
+            "release_dumps": as_records(releases),
+            "entities": entities,
+            "search_index": INDEX_FILE,
+        }
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        return manifest
 
-
-def _load(store: OxigraphStore, nquads: list[bytes], uris: Uris) -> None:
-    """The ontology and every valid release in its named graph, with the merge of all of them
-    as the default graph (the batches bring their own part of it; the store keeps a set)."""
-    ontology = ONTOLOGY_FILE.read_bytes()
-    store.load_graph(ontology, ox.RdfFormat.TURTLE, uris.ontology_graph)
-    store.load_default(ontology, ox.RdfFormat.TURTLE)
-    for blob in nquads:
-        store.load_quads(blob)
-    store.flush()
+    def close(self) -> None:
+        if self.graph_dumps is not None:
+            self.graph_dumps.discard()
+            self.graph_dumps = None
+        self.store = None
 
 
 def _write_report(path: Path, outcomes: list[Outcome]) -> None:

@@ -119,7 +119,7 @@ def validate(ctx: click.Context, data_dir: Path | None, base_uri: str | None,
     def action() -> int:
         from kg.build import prepare
 
-        outcomes = prepare(settings, extra_dirs).outcomes
+        outcomes = prepare(settings, extra_dirs)
         failed = 0
         for outcome in outcomes:
             status = "ok" if outcome.ok else "FAILED"

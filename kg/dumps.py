@@ -2,6 +2,11 @@
 
 Turtle and gzipped N-Triples hold the union of all graphs (what most tools load);
 gzipped N-Quads and TriG keep each release in its named graph (the provenance).
+
+The merged dumps are written from the store at the end of a build. The named-graph
+dumps and the per-release Turtle files are written batch by batch while the build
+checks releases (:class:`GraphDumps`): the worker that checked a batch already
+serialized it, so no step walks the whole dataset in Python.
 """
 
 from __future__ import annotations
@@ -9,12 +14,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
-from kg.queries import load
 from kg.store import OxigraphStore
 
 
@@ -55,50 +60,75 @@ class Dump:
     triples: int
 
 
-def write_dumps(store: OxigraphStore, folder: Path) -> list[Dump]:
-    """Write every dump format into ``folder``; return their descriptions."""
+def write_dumps(store: OxigraphStore, folder: Path, merged_only: bool = False) -> list[Dump]:
+    """Write every dump format (or only the merged ones) into ``folder``; describe them."""
     folder.mkdir(parents=True, exist_ok=True)
     triples, quads = store.triple_count(), store.quad_count()
     written = []
     for spec in DUMP_FORMATS:
+        if merged_only and spec.fmt.supports_datasets:
+            continue
         path = folder / spec.filename
         _write(store, spec, path)
-        count = quads if spec.fmt.supports_datasets else triples
-        written.append(
-            Dump(
-                filename=spec.filename,
-                format=spec.fmt.name,
-                media_type=spec.media_type,
-                encoding="gzip" if spec.gzipped else None,
-                description=spec.description,
-                bytes=path.stat().st_size,
-                sha256=sha256(path),
-                triples=count,
-            )
-        )
+        written.append(_describe(spec, path, quads if spec.fmt.supports_datasets else triples))
     return written
 
 
 RELEASES_DIR = "releases"
 
 
-def write_release_dumps(
-    store: OxigraphStore, folder: Path, graphs: list[tuple[str, str]]
-) -> list[Dump]:
-    """One Turtle file per release graph, ``{folder}/releases/{slug}.ttl``: a release, its facts."""
-    (folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
-    written = []
-    for slug, graph in graphs:
+def _describe(spec: DumpFormat, path: Path, triples: int) -> Dump:
+    return Dump(filename=spec.filename, format=spec.fmt.name, media_type=spec.media_type,
+                encoding="gzip" if spec.gzipped else None, description=spec.description,
+                bytes=path.stat().st_size, sha256=sha256(path), triples=triples)
+
+
+@dataclass
+class GraphDumps:
+    """The dumps that keep named graphs, fed a batch of graphs at a time.
+
+    N-Quads and TriG documents stay valid when concatenated (TriG allows prefix
+    directives between graphs), so each batch's serialization is appended as it is.
+    """
+
+    folder: Path
+    quads: int = 0
+    releases: list[Dump] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        (self.folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
+        spec = {s.fmt: s for s in DUMP_FORMATS}
+        self.nquads_spec, self.trig_spec = spec[ox.RdfFormat.N_QUADS], spec[ox.RdfFormat.TRIG]
+        # mtime=0 makes the gzip bytes, and so the SHA-256, depend on the content only
+        self._nquads: IO[bytes] = gzip.GzipFile(self.folder / self.nquads_spec.filename, "wb",
+                                                mtime=0, compresslevel=6)
+        self._trig: IO[bytes] = (self.folder / self.trig_spec.filename).open("wb")
+
+    def add(self, nquads: bytes, trig: bytes, quads: int) -> None:
+        """Graphs serialized as N-Quads and as TriG (the same ``quads`` quads)."""
+        self._nquads.write(nquads)
+        self._trig.write(trig)
+        self.quads += quads
+
+    def add_release(self, slug: str, graph: str, turtle: bytes, triples: int) -> None:
+        """A release graph's own Turtle file, ``releases/{slug}.ttl``."""
         filename = f"{RELEASES_DIR}/{slug}.ttl"
-        path = folder / filename
-        store.dump(path, ox.RdfFormat.TURTLE, graph=graph)
-        rows = store.select(load("graph_size"), {"g": ox.NamedNode(graph)})
-        written.append(Dump(filename=filename, format=ox.RdfFormat.TURTLE.name,
-                            media_type="text/turtle", encoding=None,
-                            description=f"Turtle, the named graph {graph}",
-                            bytes=path.stat().st_size, sha256=sha256(path),
-                            triples=int(rows[0]["n"].value)))
-    return written
+        (self.folder / filename).write_bytes(turtle)
+        self.releases.append(Dump(
+            filename=filename, format=ox.RdfFormat.TURTLE.name, media_type="text/turtle",
+            encoding=None, description=f"Turtle, the named graph {graph}", bytes=len(turtle),
+            sha256=hashlib.sha256(turtle).hexdigest(), triples=triples))
+
+    def close(self) -> list[Dump]:
+        """Finish the files; describe the N-Quads and TriG dumps."""
+        self._nquads.close()
+        self._trig.close()
+        return [_describe(spec, self.folder / spec.filename, self.quads)
+                for spec in (self.nquads_spec, self.trig_spec)]
+
+    def discard(self) -> None:
+        self._nquads.close()
+        self._trig.close()
 
 
 def _write(store: OxigraphStore, spec: DumpFormat, path: Path) -> None:

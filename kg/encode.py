@@ -19,10 +19,20 @@ from kg.vocab import PF, PREFIXES
 
 CLASSES = {"organization": PF.Organization, "person": PF.Person, "place": PF.Place}
 LABEL_LENGTH = 80
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
-def release_graph(facts: Facts, uris: Uris) -> Graph:
+def release_graph(facts: Facts, uris: Uris, prefixes: bool = True) -> Graph:
     """The triples of one release: the release itself, its entities and every fact with evidence."""
+    graph = new_graph(prefixes)
+    for triple in release_triples(facts, uris):
+        graph.add(triple)
+    return graph
+
+
+def release_triples(facts: Facts, uris: Uris) -> set[Triple]:
+    """The same triples as a plain set: the build's form (adding to an rdflib graph costs
+    more than working the triples out; the build only needs them for Oxigraph)."""
     encoder = _Encoder(facts, uris)
     encoder.release()
     for entity in facts.entities:
@@ -35,13 +45,19 @@ def release_graph(facts: Facts, uris: Uris) -> Graph:
         encoder.quote(quote)
     for quantity in facts.quantities:
         encoder.quantity(quantity)
-    return encoder.graph
+    return encoder.triples
 
 
-def new_graph() -> Graph:
-    graph = Graph()
-    for prefix, iri in PREFIXES.items():
-        graph.bind(prefix, iri, override=True)
+def new_graph(prefixes: bool = True) -> Graph:
+    """An empty graph; with ``prefixes``, one that serializes with the project's prefixes.
+
+    The build's graphs go to Oxigraph, which has its own prefixes: binding them in
+    every release graph cost more than encoding a small release.
+    """
+    graph = Graph(bind_namespaces="none")
+    if prefixes:
+        for prefix, iri in PREFIXES.items():
+            graph.bind(prefix, iri, override=True)
     return graph
 
 
@@ -61,13 +77,14 @@ class _Encoder:
     def __init__(self, facts: Facts, uris: Uris) -> None:
         self.facts = facts
         self.uris = uris
-        self.graph = new_graph()
+        self.triples: set[Triple] = set()
+        self.labelled: set[URIRef] = set()
         self.release_iri = URIRef(uris.release(facts.release.id))
         self.release_slug = slugify(facts.release.id)
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | None) -> None:
         if o is not None:
-            self.graph.add((s, p, o))
+            self.triples.add((s, p, o))
 
     def evidence(self, subject: URIRef, span: Span, prop: URIRef | None = None) -> None:
         """Link ``subject`` to the span that states it (and, if given, which property it states)."""
@@ -87,7 +104,8 @@ class _Encoder:
         """The IRI of an entity a fact refers to, typed and labelled in this graph."""
         iri = self.iri(kind, name)
         self.add(iri, RDF.type, CLASSES[kind])
-        if (iri, RDFS.label, None) not in self.graph:
+        if iri not in self.labelled:
+            self.labelled.add(iri)
             self.add(iri, RDFS.label, Literal(name))
         return iri
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
+from kg.encode import Triple
 from kg.errors import Problem
 from kg.shape_queries import ShapeQuery, Unsupported, compile_shapes
 from kg.store import quads_of
@@ -110,13 +111,12 @@ def shape_queries(subclasses: bool, path: Path = SHAPES_FILE) -> tuple[ShapeQuer
 class Batch:
     """Release graphs checked together, each in its own named graph of an in-memory store.
 
-    The store also hands the valid graphs back as N-Quads, with their merge in the
-    default graph: that is how a build's worker processes pass them on (much
-    cheaper to send and to load than rdflib graphs).
+    After :meth:`keep`, the store holds the valid graphs, which a build's worker
+    serializes from it (much cheaper to send and to load than rdflib graphs).
     """
 
-    def __init__(self, items: Sequence[tuple[str, Graph, str]]) -> None:
-        """``items``: (named graph IRI, graph, release name for the report) each."""
+    def __init__(self, items: Sequence[tuple[str, Graph | Collection[Triple], str]]) -> None:
+        """``items``: (named graph IRI, graph or set of triples, release name for reports) each."""
         self.items = list(items)
         self.store = ox.Store()
         for name, graph, _ in self.items:
@@ -128,7 +128,8 @@ class Batch:
             "ASK { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b } }")
         queries = shape_queries(bool(subclasses))
         flagged = set(range(len(self.items))) if queries is None else self.flagged(queries)
-        return [check(graph, release) if index in flagged else Report(release, [], conforming())
+        return [check(_graph(graph), release) if index in flagged
+                else Report(release, [], conforming())
                 for index, (_, graph, release) in enumerate(self.items)]
 
     def flagged(self, queries: Sequence[ShapeQuery]) -> set[int]:
@@ -145,13 +146,21 @@ class Batch:
                 found.add(position[row["g"].value])
         return found
 
-    def nquads(self, keep: Sequence[int]) -> bytes:
-        """The graphs at positions ``keep`` as N-Quads, with their merge as the default graph."""
+    def keep(self, positions: Sequence[int]) -> None:
+        """Drop every graph but those at ``positions`` from the store (the valid ones)."""
+        kept = set(positions)
         for index, (name, _, _) in enumerate(self.items):
-            if index not in keep:
+            if index not in kept:
                 self.store.remove_graph(ox.NamedNode(name))
-        self.store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return self.store.dump(format=ox.RdfFormat.N_QUADS)  # type: ignore[return-value]
+
+
+def _graph(triples: Graph | Collection[Triple]) -> Graph:
+    if isinstance(triples, Graph):
+        return triples
+    graph = Graph(bind_namespaces="none")
+    for triple in triples:
+        graph.add(triple)
+    return graph
 
 
 def conforming() -> Graph:
