@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from server.store import PublishedBuild
 
@@ -28,28 +29,33 @@ class Rendered:
 
 
 _LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def rendered(build: PublishedBuild, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
-    """The cached rendering for ``key`` in this build, rendering it on first use.
+    """The cached rendering for ``key`` in this build, rendering it on first use."""
+    return memoized(build, ("rendered", key), render)
 
-    One thread renders a key while the others asking for it wait for that rendering
-    (a burst of requests for a cold hub page renders it once, not once per request).
+
+def memoized(build: PublishedBuild, key: Hashable, compute: Callable[[], T]) -> T:
+    """The value for ``key`` in this build, computed on first use (least recently used go
+    first when there are more than MAX_ENTRIES).
+
+    One thread computes a key while the others asking for it wait for it (a burst of
+    requests for a cold hub page renders it once, not once per request).
     """
     with _LOCK:
-        entries: OrderedDict[Hashable, Rendered] = build.cache.setdefault("rendered", OrderedDict())
-        hit = entries.get(key)
-        if hit is not None:
+        entries: OrderedDict[Hashable, Any] = build.cache.setdefault("rendered", OrderedDict())
+        if key in entries:
             entries.move_to_end(key)
-            return hit
+            return entries[key]  # type: ignore[no-any-return]
         pending: dict[Hashable, threading.Lock] = build.cache.setdefault("rendering", {})
         lock = pending.setdefault(key, threading.Lock())
     with lock:  # the first thread renders; the others wait here, then find the result
         with _LOCK:
-            hit = entries.get(key)
-        if hit is not None:
-            return hit
-        made = render()
+            if key in entries:
+                return entries[key]  # type: ignore[no-any-return]
+        made = compute()
         with _LOCK:
             entries[key] = made
             pending.pop(key, None)

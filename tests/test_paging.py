@@ -152,3 +152,27 @@ def test_small_documents_are_not_paged(client) -> None:
     response = client.get("/data/person/wang-ping.ttl")
     assert 'rel="next"' not in response.headers["Link"]
     assert "hydra" not in response.get_data(as_text=True)
+
+
+def test_sections_are_worked_out_once_for_all_pages_of_a_hub(hub_client, monkeypatch) -> None:
+    """Every page of a hub shows the same posts, quotes, claims and timeline: their queries,
+    the costly part of a first view, run for the first page only."""
+    import server.views.resources as resources
+
+    calls: list[str] = []
+    real = resources.SectionBuilder.sections
+
+    def counted(self, iri: str):
+        calls.append(iri)
+        return real(self, iri)
+
+    monkeypatch.setattr(resources.SectionBuilder, "sections", counted)
+    with hub_client.application.app_context():
+        resources.get_build().cache.clear()  # nothing rendered yet
+    first = hub_client.get(f"/page/{HUB}?page=2")
+    second = hub_client.get(f"/page/{HUB}?page=3")
+    assert first.status_code == second.status_code == 200
+    assert len(calls) == 1
+    timeline = [BeautifulSoup(r.data, "html.parser").select_one("section.timeline")
+                for r in (first, second)]
+    assert timeline[0] is not None and str(timeline[0]) == str(timeline[1])

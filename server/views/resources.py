@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from kg.errors import NotFound
 from kg.uris import KINDS
 from kg.vocab import PREFIXES
-from server.cache import Rendered, rendered
+from server.cache import Rendered, memoized, rendered
 from server.describe import Describer, Document, document, exists, release_tokens
 from server.negotiation import (
     BY_EXTENSION,
@@ -193,7 +193,9 @@ def page(kind: str, slug: str) -> Response:
             abort(404, str(err))
         alternates = _alternates(build, kind, slug)[1:]
         tokens = release_tokens(build, iri) if kind == "release" else None
-        sections = SectionBuilder(build).sections(iri) if kind != "release" else None
+        # the same on every page of a hub, and its queries are the costly part of a first view
+        sections = (memoized(build, ("sections", iri), lambda: SectionBuilder(build).sections(iri))
+                    if kind != "release" else None)
         template = "release.html" if kind == "release" else "entity.html"
         body = render_template(template, page=model, tokens=tokens, alternates=alternates,
                                data_formats=GRAPH_FORMATS, slug=slug, sections=sections)
