@@ -92,7 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4, help="KG_PUBLISH_THREADS of the new method")
+    parser.add_argument("--threads", type=int, default=2, help="KG_PUBLISH_THREADS of the new method")
     parser.add_argument("--batch", type=int, default=10_000, help="KG_PUBLISH_BATCH of the new method")
     parser.add_argument("--baseline", default=BASELINE, help="commit whose kg publish is the baseline")
     parser.add_argument("--skip-old", action="store_true", help="time the new method only")

@@ -234,7 +234,7 @@ def _cell(term: object) -> str:
 @click.option("--batch-triples", type=int, envvar="KG_PUBLISH_BATCH", show_envvar=True,
               help="About how many triples go in one update request (default 10000).")
 @click.option("--threads", type=int, envvar="KG_PUBLISH_THREADS", show_envvar=True,
-              help="Update requests in flight at once (default 4).")
+              help="Update requests in flight at once (default 2).")
 @click.pass_context
 def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
             update_url: str | None, user: str | None, batch_triples: int | None,

@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_password", str, "", "Password for the remote store; give it in the environment."),
     Setting("publish_batch", int, 10_000,
             "About how many triples `kg publish` sends in one update request (whole graphs)."),
-    Setting("publish_threads", int, 4,
+    Setting("publish_threads", int, 2,
             "Update requests `kg publish` keeps in flight at once; 1 sends them one by one."),
     Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
             "License of the published data (an IRI), stated in the VoID/DCAT description."),
@@ -100,7 +100,7 @@ class Settings:
     sparql_user: str = ""
     sparql_password: str = ""
     publish_batch: int = 10_000
-    publish_threads: int = 4
+    publish_threads: int = 2
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
