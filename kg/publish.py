@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,13 +225,13 @@ def _send_all(remote: RemoteStore, batches: Iterator[Batch], threads: int,
             if len(pending) >= threads:
                 _collect(pending, progress, result, FIRST_COMPLETED)
             pending[pool.submit(_send, remote, batch.operations)] = batch
-        _collect(pending, progress, result, None)
+        _collect(pending, progress, result, ALL_COMPLETED)
 
 
 def _collect(pending: dict[Future[None], Batch], progress: Callable[[int], None] | None,
-             result: PublishResult, return_when: str | None) -> None:
-    """Wait for some (or all) requests in flight, count what they loaded, raise a failure."""
-    done, _ = wait(pending, return_when=return_when or "ALL_COMPLETED")
+             result: PublishResult, return_when: str) -> None:
+    """Wait for one (or all) requests in flight, count what they loaded, raise a failure."""
+    done, _ = wait(pending, return_when=return_when)
     for future in done:
         batch = pending.pop(future)
         future.result()
