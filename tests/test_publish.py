@@ -267,3 +267,18 @@ def test_a_deadlock_victim_is_recognised_so_that_it_is_sent_again() -> None:
     assert _deadlocked(answer)
     answer._content = b"Virtuoso 37000 Error SP030: SPARQL compiler: syntax error"
     assert not _deadlocked(answer)
+
+
+def test_checksums_are_those_earlier_publishes_recorded() -> None:
+    """The digest sorts bytes now (no decoding); a store published before must not reload
+    everything, so it equals the old digest of the sorted decoded lines."""
+    import hashlib
+
+    from kg.publish import canonical
+
+    raw = ('<urn:z> <urn:p> "zebra" .\n<urn:a> <urn:p> "\u00e9t\u00e9 \u2028 \U0001f600" .\n'
+           '<urn:a> <urn:p> "Zürich" .\n<urn:a> <urn:p> "\uffff" .\n').encode("utf-8")
+    lines = sorted(line for line in raw.decode("utf-8").split("\n") if line.strip())
+    old = hashlib.sha256(("\n".join(lines) + "\n").encode("utf-8")).hexdigest()
+    text, count = canonical(raw)
+    assert count == 4 and hashlib.sha256(text).hexdigest() == old
