@@ -231,18 +231,22 @@ def _cell(term: object) -> str:
 @click.option("--update-url", envvar="KG_SPARQL_UPDATE_URL", show_envvar=True,
               help="Update endpoint of the remote store.")
 @click.option("--user", envvar="KG_SPARQL_USER", show_envvar=True, help="User (digest auth).")
-@click.option("--batch-triples", type=int, default=10_000, show_default=True,
-              help="About how many triples go in one update request.")
+@click.option("--batch-triples", type=int, envvar="KG_PUBLISH_BATCH", show_envvar=True,
+              help="About how many triples go in one update request (default 10000).")
+@click.option("--threads", type=int, envvar="KG_PUBLISH_THREADS", show_envvar=True,
+              help="Update requests in flight at once (default 2).")
 @click.pass_context
 def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
-            update_url: str | None, user: str | None, batch_triples: int) -> None:
+            update_url: str | None, user: str | None, batch_triples: int | None,
+            threads: int | None) -> None:
     """Load the published build into a remote SPARQL store, release graph by release graph.
 
     The password comes from KG_SPARQL_PASSWORD. Each release graph is replaced in one
     update; running it again after a failure resumes where it stopped.
     """
     settings = _settings(ctx, build_dir=build_dir, sparql_query_url=query_url,
-                         sparql_update_url=update_url, sparql_user=user)
+                         sparql_update_url=update_url, sparql_user=user,
+                         publish_batch=batch_triples, publish_threads=threads)
 
     def action() -> int:
         from kg.build import current_build, read_manifest
@@ -258,8 +262,8 @@ def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
                             timeout=max(settings.query_timeout, 300))
         total = int(read_manifest(current_build(settings.build_dir))["quads"])
         with click.progressbar(length=total, label="Publishing", file=sys.stderr) as bar:
-            result = run_publish(settings.build_dir, RemoteStore(endpoint), batch_triples,
-                                 progress=bar.update)
+            result = run_publish(settings.build_dir, RemoteStore(endpoint), settings.publish_batch,
+                                 progress=bar.update, threads=settings.publish_threads)
         click.echo(f"Published build {result.build} to {settings.sparql_update_url}: "
                    f"{len(result.loaded)} graph(s) loaded ({result.triples} triples), "
                    f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped")

@@ -64,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_update_url", str, "", "Update endpoint of the remote SPARQL store (`kg publish`)."),
     Setting("sparql_user", str, "", "User for the remote store (HTTP digest authentication)."),
     Setting("sparql_password", str, "", "Password for the remote store; give it in the environment."),
+    Setting("publish_batch", int, 10_000,
+            "About how many triples `kg publish` sends in one update request (whole graphs)."),
+    Setting("publish_threads", int, 2,
+            "Update requests `kg publish` keeps in flight at once; 1 sends them one by one."),
     Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
             "License of the published data (an IRI), stated in the VoID/DCAT description."),
 )
@@ -95,6 +99,8 @@ class Settings:
     sparql_update_url: str = ""
     sparql_user: str = ""
     sparql_password: str = ""
+    publish_batch: int = 10_000
+    publish_threads: int = 2
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
@@ -110,7 +116,8 @@ class Settings:
             raise ConfigError(f"KG_PORT has value {self.port!r}; expected a port from 0 to 65535")
         if self.jobs < 0:
             raise ConfigError(f"KG_JOBS has value {self.jobs!r}; expected 0 (one per core) or more")
-        for name in ("max_body", "keep_builds", "max_concurrent_queries", "workers", "threads"):
+        for name in ("max_body", "keep_builds", "max_concurrent_queries", "workers", "threads",
+                     "publish_batch", "publish_threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
                                   "expected at least 1")

@@ -6,16 +6,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 
 from kg.build import build, current_build
 from kg.config import Settings
 from kg.errors import KgError
 from kg.publish import publication_graph, publish
-from kg.remote import Endpoint, RemoteStore
+from kg.remote import Endpoint, RemoteStore, RemoteStoreError, _deadlocked
 from kg.store import OxigraphStore
 from kg.vocab import PREFIXES
 from tests.conftest import BASE, copy_data, kg_command
@@ -108,3 +110,175 @@ def test_line_separators_inside_literals_survive_publishing(scratch_virtuoso, tm
     rows = store.select("SELECT ?t WHERE { GRAPH <http://separators.test/graph/150-separators> "
                         "{ ?r pf:text ?t } }")
     assert [r["t"].value for r in rows] == [text]
+
+
+# -- speed work (branch publish-speed): parallel batches, resume, old-or-new -----------------
+
+def generated_build(folder: Path, releases: int = 40) -> Path:
+    """A build of generated releases (bench/generate.py), about 130 triples a release graph."""
+    from bench.generate import published_build
+
+    return published_build(folder, releases)
+
+
+def local_graphs(build_dir: Path) -> dict[str, set[str]]:
+    """Every release graph of the build as a set of N-Triples lines."""
+    store = ox.Store.read_only(str(current_build(build_dir) / "store"))
+    graphs: dict[str, set[str]] = {}
+    for quad in store:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            graphs.setdefault(quad.graph_name.value, set()).add(
+                f"{quad.subject} {quad.predicate} {quad.object}")
+    return graphs
+
+
+def remote_graphs(store: RemoteStore, names: list[str]) -> dict[str, set[str]]:
+    """The same graphs as the remote store holds them (absent ones empty)."""
+    values = " ".join(f"<{name}>" for name in names)
+    rows = store.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    graphs: dict[str, set[str]] = {name: set() for name in names}
+    for r in rows:
+        graphs[r["g"].value].add(f"{r['s']} {r['p']} {r['o']}")
+    return graphs
+
+
+def recorded(store: RemoteStore) -> dict[str, str]:
+    rows = store.select(f"SELECT ?g ?v WHERE {{ GRAPH <{publication_graph(BASE)}> "
+                        "{ ?g dcterms:hasVersion ?v } }")
+    return {r["g"].value: r["v"].value for r in rows}
+
+
+def change_every_graph(build_dir: Path) -> None:
+    """A new version of every release graph (one triple more), as a rebuild would make it."""
+    store = ox.Store(str(current_build(build_dir) / "store"))
+    for graph in list(store.named_graphs()):
+        store.add(ox.Quad(graph, ox.NamedNode("urn:test:version"), ox.Literal("2"), graph))
+    store.flush()
+    del store
+
+
+class FailingStore(RemoteStore):
+    """A store that accepts ``ok_updates`` update requests, then fails every one (it went down)."""
+
+    def __init__(self, endpoint: Endpoint, ok_updates: int) -> None:
+        super().__init__(endpoint, PREFIXES)
+        self.left = ok_updates
+        self.lock = threading.Lock()
+
+    def update(self, update: str) -> None:
+        with self.lock:
+            self.left -= 1
+            failing = self.left < 0
+        if failing:
+            raise RemoteStoreError("simulated store failure")
+        super().update(update)
+
+
+@pytest.fixture()
+def clean_virtuoso(scratch_virtuoso):  # type: ignore[no-untyped-def]
+    """The module's Virtuoso with no graph of ours (tests here share the generated IRIs)."""
+    store = remote(scratch_virtuoso)
+    rows = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                        f"FILTER(STRSTARTS(STR(?g), \"{BASE}graph/\")) }}")
+    for row in rows:
+        store.update(f"DROP SILENT GRAPH <{row['g'].value}>")
+    return scratch_virtuoso
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_parallel_publish_loads_every_triple_of_every_graph(clean_virtuoso, tmp_path: Path,
+                                                            threads: int) -> None:
+    build_dir = generated_build(tmp_path)
+    expected = local_graphs(build_dir)
+    store = remote(clean_virtuoso)
+    result = publish(build_dir, store, batch_triples=500, threads=threads)
+    assert sorted(result.loaded) == sorted(expected)
+    assert result.triples == sum(len(t) for t in expected.values())
+    assert remote_graphs(store, sorted(expected)) == expected
+    assert set(recorded(store)) == set(expected)
+
+
+def test_a_publish_that_fails_half_way_leaves_each_graph_old_or_new_and_a_rerun_finishes(
+        clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path)
+    store = remote(clean_virtuoso)
+    publish(build_dir, store)
+    old = local_graphs(build_dir)
+    change_every_graph(build_dir)
+    new = local_graphs(build_dir)
+    endpoint = store.endpoint
+    with pytest.raises(RemoteStoreError, match="simulated"):
+        publish(build_dir, FailingStore(endpoint, ok_updates=3), batch_triples=500, threads=4)
+    held = remote_graphs(store, sorted(new))
+    replaced = [g for g in new if held[g] == new[g]]
+    assert all(held[g] in (old[g], new[g]) for g in new), "a graph is neither old nor new"
+    assert 0 < len(replaced) < len(new), "the failure should come half-way"
+    versions = recorded(store)
+    again = publish(build_dir, store, batch_triples=500, threads=4)
+    assert sorted(again.unchanged) == sorted(g for g in replaced if g in versions)
+    assert sorted(again.loaded) == sorted(set(new) - set(again.unchanged))
+    assert remote_graphs(store, sorted(new)) == new
+
+
+def test_a_first_publish_that_fails_leaves_no_partial_graph(clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path)
+    expected = local_graphs(build_dir)
+    store = remote(clean_virtuoso)
+    with pytest.raises(RemoteStoreError):
+        publish(build_dir, FailingStore(store.endpoint, ok_updates=2), batch_triples=500, threads=2)
+    held = remote_graphs(store, sorted(expected))
+    assert all(held[g] in (set(), expected[g]) for g in expected)
+    publish(build_dir, store, batch_triples=500)
+    assert remote_graphs(store, sorted(expected)) == expected
+
+
+def test_a_graph_the_store_holds_without_a_record_is_replaced_not_merged(
+        clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path, releases=5)
+    expected = local_graphs(build_dir)
+    graph = sorted(expected)[0]
+    store = remote(clean_virtuoso)
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:stray> <urn:p> \"left from elsewhere\" }} }}")
+    publish(build_dir, store)
+    assert remote_graphs(store, [graph])[graph] == expected[graph]
+
+
+def test_withdrawn_graphs_are_dropped_after_a_parallel_publish(clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path, releases=12)
+    store = remote(clean_virtuoso)
+    publish(build_dir, store, batch_triples=300, threads=4)
+    names = sorted(local_graphs(build_dir))
+    withdrawn = names[3]
+    writable = ox.Store(str(current_build(build_dir) / "store"))
+    writable.clear_graph(ox.NamedNode(withdrawn))
+    writable.remove_graph(ox.NamedNode(withdrawn))
+    writable.flush()
+    del writable
+    result = publish(build_dir, store, batch_triples=300, threads=4)
+    assert result.dropped == [withdrawn] and result.loaded == []
+    assert not store.ask(f"ASK {{ GRAPH <{withdrawn}> {{ ?s ?p ?o }} }}")
+    assert withdrawn not in recorded(store)
+
+
+def test_a_deadlock_victim_is_recognised_so_that_it_is_sent_again() -> None:
+    answer = requests.Response()
+    answer.status_code = 500
+    answer._content = b"Virtuoso 40001 Error SR172: Transaction deadlocked\n\nSPARQL query: ..."
+    assert _deadlocked(answer)
+    answer._content = b"Virtuoso 37000 Error SP030: SPARQL compiler: syntax error"
+    assert not _deadlocked(answer)
+
+
+def test_checksums_are_those_earlier_publishes_recorded() -> None:
+    """The digest sorts bytes now (no decoding); a store published before must not reload
+    everything, so it equals the old digest of the sorted decoded lines."""
+    import hashlib
+
+    from kg.publish import canonical
+
+    raw = ('<urn:z> <urn:p> "zebra" .\n<urn:a> <urn:p> "\u00e9t\u00e9 \u2028 \U0001f600" .\n'
+           '<urn:a> <urn:p> "Zürich" .\n<urn:a> <urn:p> "\uffff" .\n').encode("utf-8")
+    lines = sorted(line for line in raw.decode("utf-8").split("\n") if line.strip())
+    old = hashlib.sha256(("\n".join(lines) + "\n").encode("utf-8")).hexdigest()
+    text, count = canonical(raw)
+    assert count == 4 and hashlib.sha256(text).hexdigest() == old

@@ -1,0 +1,139 @@
+"""Time `kg publish` into a real Virtuoso: the method before branch publish-speed against today's.
+
+A build of N generated releases (bench/generate.py, about 130 triples each) is published
+into a Virtuoso started for the run (tests/virtuoso.py: Debian's virtuoso-opensource,
+its own ini in a temporary folder). Each repeat publishes with the old method (the
+kg/publish.py and kg/remote.py of ``--baseline`` loaded from git, so the baseline is
+exactly the code that was replaced) and with the new one, in alternating order, each
+into a store whose release graphs were dropped first. Every publish is checked: the store
+must then hold every triple of the build's release graphs.
+
+    .venv/bin/python bench/publish.py --releases 2000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import published_build  # noqa: E402
+from kg.publish import publication_graph, publish  # noqa: E402
+from kg.remote import Endpoint, RemoteStore  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.virtuoso import running_virtuoso  # noqa: E402
+
+BASE = "http://127.0.0.1:5000/"
+BASELINE = "96de3a2"  # main when branch publish-speed started
+
+
+def baseline_publish(commit: str, folder: Path) -> Callable[..., object]:
+    """The ``publish`` function of ``commit``, with that commit's RemoteStore (SPARQLWrapper)."""
+    package = folder / "kg_baseline"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for name in ("remote", "publish"):
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:kg/{name}.py"],
+                              check=True, capture_output=True, text=True).stdout
+        text = text.replace("from kg.remote import", "from kg_baseline.remote import")
+        (package / f"{name}.py").write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    module: ModuleType = importlib.import_module("kg_baseline.publish")
+    store_module = importlib.import_module("kg_baseline.remote")
+
+    def run(build_dir: Path, endpoint: Endpoint) -> object:
+        return module.publish(build_dir, store_module.RemoteStore(endpoint))
+    return run
+
+
+def release_triples(build_dir: Path) -> tuple[list[str], int]:
+    """The build's release graphs and how many triples they hold together."""
+    store = ox.Store.read_only(str(build_dir / "current" / "store"))
+    names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    total = sum(1 for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+    return names, total
+
+
+def remote_triples(store: RemoteStore, prefix: str) -> int:
+    """Triples in the store's graphs under ``prefix`` but the publication graph (the releases)."""
+    rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                        f"FILTER(STRSTARTS(STR(?g), \"{prefix}\") "
+                        f"&& ?g != <{publication_graph(BASE)}>) }}")
+    return int(rows[0]["n"].value)
+
+
+def drop_all(store: RemoteStore, names: list[str]) -> float:
+    """Drop the release graphs and the publication graph; seconds it took."""
+    started = time.perf_counter()
+    graphs = [*names, publication_graph(BASE)]
+    for start in range(0, len(graphs), 200):
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[start:start + 200]))
+    return time.perf_counter() - started
+
+
+def summary(label: str, rates: list[float]) -> str:
+    return (f"{label:<5} median {statistics.median(rates):>9,.0f} triples/s "
+            f"(min {min(rates):,.0f}, max {max(rates):,.0f}; {len(rates)} runs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2, help="KG_PUBLISH_THREADS of the new method")
+    parser.add_argument("--batch", type=int, default=10_000, help="KG_PUBLISH_BATCH of the new method")
+    parser.add_argument("--baseline", default=BASELINE, help="commit whose kg publish is the baseline")
+    parser.add_argument("--skip-old", action="store_true", help="time the new method only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kg-bench-publish-") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        build_dir = published_build(folder, args.releases)
+        names, total = release_triples(build_dir)
+        print(f"build: {args.releases} releases, {total:,} triples in release graphs "
+              f"({time.perf_counter() - started:.1f} s to generate)")
+        old = None if args.skip_old else baseline_publish(args.baseline, folder)
+        with running_virtuoso(folder / "virtuoso", free_port(), free_port()) as server:
+            endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password,
+                                timeout=600)
+            store = RemoteStore(endpoint)
+            methods: dict[str, Callable[[], object]] = {
+                "new": lambda: publish(build_dir, RemoteStore(endpoint), args.batch,
+                                       threads=args.threads)}
+            if old is not None:
+                methods["old"] = lambda: old(build_dir, endpoint)
+            rates: dict[str, list[float]] = {name: [] for name in methods}
+            for repeat in range(args.repeats):
+                order = sorted(methods, reverse=repeat % 2 == 1)
+                for name in order:
+                    dropped = drop_all(store, names)
+                    started = time.perf_counter()
+                    methods[name]()
+                    seconds = time.perf_counter() - started
+                    held = remote_triples(store, f"{BASE}graph/")
+                    assert held == total, f"{name}: the store holds {held} triples, not {total}"
+                    rates[name].append(total / seconds)
+                    print(f"repeat {repeat + 1} {name}: {seconds:6.2f} s, "
+                          f"{total / seconds:9,.0f} triples/s (graphs dropped before in {dropped:.1f} s)",
+                          flush=True)
+        for name, values in rates.items():
+            print(summary(name, values))
+        if "old" in rates:
+            ratio = statistics.median(rates["new"]) / statistics.median(rates["old"])
+            print(f"new / old (medians): {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
