@@ -66,12 +66,13 @@ STOP = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 GLUED_LABELS = ("Office", "Mobile", "Cell", "Direct", "Fax", "Tel", "Email")
-# An address glued to the label before it ('…1717 OfficeEditor@…') starts after the label.
 EMAIL = re.compile(
-    rf"(?!(?:{'|'.join(GLUED_LABELS)})[A-Z])(?:(?<![A-Za-z0-9._%+-])|"
-    rf"{'|'.join(f'(?<={label})' for label in GLUED_LABELS)})"
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+# A phone's label glued to the address after it when the archive lost a line break:
+# '310.299.1717 OfficeEditor@…' is the office phone, then 'Editor@…'.
+GLUED_LABEL = re.compile(rf"(?:{'|'.join(GLUED_LABELS)})(?=[A-Z])")
+AFTER_PHONE = re.compile(r"\d\)?[ \t]?\Z")
 PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
 TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
 WEBSITE = re.compile(
@@ -90,6 +91,29 @@ ORG_WORDS = re.compile(
 PERSON = re.compile(
     r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}"
 )
+
+
+def email_start(text: str, match: re.Match[str]) -> int:
+    """Where an address found by EMAIL starts, past a phone label glued to it.
+
+    The label is cut only right after a phone number, and not when the whole mailbox is
+    the domain's name: 'OfficeMax@officemax.example' after a number is one address.
+
+    >>> def start(t): return email_start(t, EMAIL.search(t))
+    >>> start("310.299.1717 OfficeEditor@ibn.example"), start("Email: OfficeMax@example.com")
+    (19, 7)
+    >>> start("(937) 555-0100 OfficeMax@officemax.example")
+    15
+    """
+    mailbox, domain = match[0].split("@", 1)
+    label = GLUED_LABEL.match(mailbox)
+    if (
+        label is None
+        or not AFTER_PHONE.search(text, 0, match.start())
+        or mailbox.lower() in domain.lower()
+    ):
+        return match.start()
+    return match.start() + label.end()
 
 
 def country_code(name: str) -> str | None:
@@ -229,11 +253,12 @@ def _labelled(text: str, start: int, end: int) -> dict[str, Span]:
 def _free_form(text: str, start: int, end: int, needs_address: bool = True) -> dict[str, Span]:
     """Pieces of a free-form section: e-mail, phone, website, country, 'City, State', names."""
     values: dict[str, Span] = {}
-    chunk = text[start:end]
+    chunk = original = text[start:end]
     for pattern, field in ((PHONE, "phone"), (WEBSITE, "website"), (EMAIL, "email")):
         match = pattern.search(chunk)
         if match:
-            values[field] = Span(start + match.start(), start + match.end(), match[0])
+            cut = email_start(original, match) if field == "email" else match.start()
+            values[field] = Span(start + cut, start + match.end(), original[cut : match.end()])
             chunk = chunk[: match.start()] + " " * len(match[0]) + chunk[match.end() :]
     taken = [(s.start, s.end) for s in values.values()]
     for line_start, line in _pieces(text, start, end, taken):
