@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kg.extract import lexicon
 from kg.model import Entity, Facts, Span
+from kg.read.text import NAME_WORD, PARTICLES, SURNAME
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
 CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
@@ -61,7 +62,7 @@ RELATION = re.compile(
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?(?:\)|\s+or\s)")
 POSSESSIVE = re.compile(r"['’]s$")
 STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
-NAME = r"[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?(?: [A-Z][a-z’'\-]+){1,2}"
+NAME = rf"{NAME_WORD}(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?{SURNAME}{{1,2}}"
 ATTRIBUTED = re.compile(
     rf"(?:\b(?:said|says|added|according to|by|from|{'|'.join(lexicon.TITLE_WORDS)})\s+)?"
     rf"(?P<name>(?:Dr|Mr|Ms|Mrs|Prof)\.? {NAME}|(?<=said )(?:Dr\. )?{NAME}|(?<=says ){NAME}|"
@@ -697,7 +698,8 @@ def _is_person(value: str) -> bool:
         return True
     return (
         words[0] in lexicon.first_names()
-        and all(w[:1].isupper() for w in words)
+        and words[-1][:1].isupper()
+        and all(w[:1].isupper() or w in PARTICLES for w in words)
         and not any(w.isupper() and len(w) > 1 for w in words)
         and value not in lexicon.places()
     )
@@ -719,9 +721,10 @@ def _people(
         for value in AND_CUT.split(
             re.sub(r",.*$", "", cand.text)
         ):  # 'Brock Berryhill and Andy Albert'
+            value = LEAD_TITLE.sub("", value)  # 'Executive Director Angela Brooks'
             if _free(cand, taken) and _is_person(value):
                 names.setdefault(value, _strip_honorific(value))
-    titles = re.compile(rf"\b(?:{'|'.join(lexicon.TITLE_WORDS)}) (?P<name>{NAME})")
+    titles = re.compile(rf"\b(?:(?:{'|'.join(lexicon.TITLE_WORDS)}) )+(?P<name>{NAME})")
     for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
         words = span.text.split()
@@ -734,6 +737,13 @@ def _people(
     found = _locate(text, names, "person")
     _short_forms(text, found, taken)
     return found
+
+
+# Title words before a name: 'Executive Director Angela Brooks', 'Mayor John Carney'.
+LEAD_TITLE = re.compile(
+    rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)}|Senior|Managing|Deputy|Assistant|Associate|"
+    r"General|Interim|Acting|Former) )+(?=[A-Z])"
+)
 
 
 def _normal_person(value: str) -> str:

@@ -18,6 +18,7 @@ import phonenumbers
 import pycountry
 
 from kg.model import ContactPoint, Span
+from kg.read.text import NAME_WORD, SURNAME
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,7 @@ ORG_WORDS = re.compile(
     r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
     r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?"
 )
-PERSON = re.compile(
-    r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}"
-)
+PERSON = re.compile(rf"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?{NAME_WORD}(?:\s+[A-Z]\.)?{SURNAME}{{1,2}}")
 
 
 def email_start(text: str, match: re.Match[str]) -> int:
