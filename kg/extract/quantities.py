@@ -71,6 +71,23 @@ UNITS = {
     "gwh": "GWh",
     "kw": "kW",
     "kwh": "kWh",
+    "meters": "meters",
+    "meter": "meters",
+    "metres": "meters",
+    "metre": "meters",
+    "kilometres": "km",
+    "kilometre": "km",
+    "square kilometers": "square kilometers",
+    "square kilometres": "square kilometers",
+    "square miles": "square miles",
+    "square meters": "square meters",
+    "square metres": "square meters",
+    "hectares": "hectares",
+    "pounds": "pounds",
+    "lbs": "pounds",
+    "gallons": "gallons",
+    "liters": "liters",
+    "litres": "liters",
     "miles": "miles",
     "mile": "miles",
     "square feet": "square feet",
@@ -130,7 +147,10 @@ MONTH_BEFORE = re.compile(rf"{MONTHS}\s*$")
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 WORD_NUMBER = "|".join(sorted(WORDS, key=len, reverse=True))
 SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:K|M|B|bn|mn)\b)"
-UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+# 'square feet', 'square-foot' and 'square  feet' are one unit
+UNIT = "|".join(
+    sorted((re.escape(u).replace(r"\ ", r"[\s-]") for u in UNITS), key=len, reverse=True)
+)
 QUALIFIER = "|".join(QUALIFIERS)
 CLAIM = re.compile(
     rf"(?:(?P<qual>{QUALIFIER})\s+)?"
@@ -148,7 +168,11 @@ RANGE = re.compile(
     rf"(?:(?P<pct>\s?%|\s(?:percent|per cent)\b)|[\s-]?(?P<unit>{UNIT})\b)?",
     re.IGNORECASE,
 )
-COUNTED = re.compile(r"\s((?:[A-Za-z][\w’'&-]*\s){0,3}?[a-z][\w-]*s)\b")
+# what a count counts: a plural noun phrase ('head enterprises'), plurals without an -s too
+COUNTED = re.compile(
+    r"\s((?:[A-Za-z][\w’'&-]*\s){0,3}?(?:[a-z][\w-]*s|people|staff|personnel|children|"
+    r"men|women|crew))\b"
+)
 NOT_AFTER = re.compile(
     r"^(?:\s?(?:st|nd|rd|th)\b|:\d|/\d|-\d|\.\d|\s?(?:a\.m\.|p\.m\.|am|pm)\b|"
     r"\s(?:of|and|or|to|in|on|by|with)\b)",
@@ -246,14 +270,14 @@ def _claim(text: str, match: re.Match[str]) -> Quantity | None:
         counts = "money"
     elif match["word"]:
         value = WORDS[match["word"].lower()]
-        unit = UNITS[match["wunit"].lower()] if match["wunit"] else "count"
+        unit = _unit(match["wunit"]) if match["wunit"] else "count"
         counts = _counted(text, match.end()) if unit == "count" else unit
     else:
         value = _number(match["num"]) * SCALES.get((match["scale"] or "").strip().lower(), 1)
         unit = (
             "percent"
             if match["pct"]
-            else UNITS[match["unit"].lower()]
+            else _unit(match["unit"])
             if match["unit"]
             else "count"
         )
@@ -296,7 +320,7 @@ def _range(text: str, match: re.Match[str]) -> Quantity | None:
         if match["cur"]
         else "percent"
         if match["pct"] or match["lpct"]
-        else UNITS[match["unit"].lower()]
+        else _unit(match["unit"])
         if match["unit"]
         else "count"
     )
@@ -314,6 +338,11 @@ def _range(text: str, match: re.Match[str]) -> Quantity | None:
         value_max=_whole(high),
         span=Span(match.start(), end, text[match.start() : end]),
     )
+
+
+def _unit(surface: str) -> str:
+    """The unit's usual name ('Square-Foot' is 'square feet')."""
+    return UNITS[re.sub(r"[\s-]+", " ", surface.lower())]
 
 
 def _whole(value: float) -> int | float:
