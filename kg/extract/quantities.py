@@ -237,9 +237,11 @@ def _not_a_claim(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 12) : match.start()]
     after = text[match.end() : match.end() + 6]
     number = match["num"] or match["money"]
+    paired = before[-1:] == "/" and before[-2:-1].isalpha() and match["unit"]  # '1 MW/2 MWh'
     if (
         before[-1:].isalnum()
         or before[-1:] in ("-", "#", "/", ".")
+        and not paired
         or after[:1].isalnum()
         and not (match["unit"] or match["wunit"] or match["pct"])
     ):
