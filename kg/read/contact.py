@@ -57,13 +57,13 @@ HEADING = re.compile(
     r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
     r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications|"
     r"For (?:further|more) information(?:,? (?:please )?contact)?(?=\s*:)|"
-    r"Media (?:Inquiries|Relations)(?=\s*:?\s*$))"
+    r"(?:Media|Press) (?:[Ii]nquiries|[Ee]nquiries|[Rr]elations)(?=\s*:?\s*$))"
     r"(?:\b|(?=[A-Z][a-z]))[ \t]*[:：*]?",
     re.MULTILINE,
 )
 STOP = re.compile(
     r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|"
-    r"SOURCE |Forward-Looking|Certain statements)",
+    r"SOURCE |Forward-Looking|Certain statements|Visit us on social media|Follow us on)",
     re.IGNORECASE | re.MULTILINE,
 )
 GLUED_LABELS = ("Office", "Mobile", "Cell", "Direct", "Fax", "Tel", "Email")
@@ -85,9 +85,13 @@ CONTACT_SENTENCE = re.compile(
 )
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
 NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
+DESK = re.compile(
+    r"^(?:Press|Media|Communications|Investor|Public|Corporate)\s+(?:Office|Relations|Team|Desk|"
+    r"Department|Affairs)\s*,\s*(?P<company>[A-Z].+)$"
+)
 ORG_WORDS = re.compile(
     r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
-    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?"
+    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners|Systems|Labs|Bank|plc)\b\.?"
 )
 PERSON = re.compile(rf"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?{NAME_WORD}(?:\s+[A-Z]\.)?{SURNAME}{{1,2}}")
 
@@ -164,7 +168,10 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     elif labelled and _labelled_run(text, labelled[0].start()):
         begin = values_at = labelled[0].start()
     else:
-        return _contact_sentence(path, text, start)
+        block = _trailing_block(text, start)
+        if block is None:
+            return _contact_sentence(path, text, start)
+        begin = values_at = block
     end = _section_end(text, values_at)
     values = _labelled(text, values_at, end)
     first_label = min((v.start for v in values.values()), default=end)
@@ -177,6 +184,32 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     contact = ContactPoint(span=Span(begin, last, text[begin:last]))
     _fill(path, contact, values)
     return contact
+
+
+def _trailing_block(text: str, start: int) -> int | None:
+    """Where a contact block with no heading starts: the short lines that end a release
+    (EIN Presswire's 'Angela Brooks / Harvest Table Food Bank / +1 302-555-0148 / email
+    us here'), when they hold a phone or an address. A sentence is never part of it."""
+    end = _section_end(text, start)
+    block, cursor = None, end
+    for line in reversed(text[start:end].rstrip().split("\n")):
+        line_start = text.rfind(line, start, cursor)
+        cursor = max(line_start, start)
+        stripped = line.strip()
+        if not stripped:
+            if block is not None:
+                break
+            continue
+        if len(stripped) > 80 or stripped.endswith((".", "!", "?", "”", '"')) and not EMAIL.search(
+            stripped
+        ):
+            break
+        block = line_start
+    if block is None or block <= start:
+        return None
+    lines = [x for x in text[block:end].split("\n") if x.strip()]
+    contactable = EMAIL.search(text, block, end) or PHONE.search(text, block, end)
+    return block if len(lines) >= 2 and contactable else None
 
 
 def _second_block(text: str, values: dict[str, Span], end: int) -> None:
@@ -292,6 +325,10 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
 def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     piece = re.sub(r"\s*(?:Email Us Here|Visit Our Website|Office)$", "", piece)
     if not piece or piece.endswith((":", "：")):  # 'Media:', 'Investors:' head a sub-block
+        return
+    desk = DESK.match(piece)  # 'Press Office, Meridian Rail Systems': a desk, then the company
+    if desk and "company" not in values:
+        values["company"] = Span(at + desk.start("company"), at + len(piece), desk["company"])
         return
     if country_code(piece) and "country" not in values:
         values["country"] = Span(at, at + len(piece), piece)
