@@ -22,7 +22,7 @@ from kg.read.text import NAME_WORD, PARTICLES, SURNAME
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
 CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
-LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?)"
+LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?| plc\b)"
 PHRASE = re.compile(rf"(?<![\w’'])(?:{WORD})(?:(?: {CONNECTOR})* (?:{WORD}))*{LEGAL}?")
 SENTENCE_CUT = re.compile(
     r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)"
@@ -56,7 +56,8 @@ HEAD_OF = re.compile(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [
 RELATION = re.compile(
     rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
     rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
-    rf"co-led by|investors including|member of|joint venture with)\s+(?:the\s+)?"
+    rf"co-led by|led by|investors including|member of|joint venture with|contract with|"
+    rf"agreement with|deal with)\s+(?:the\s+)?"
     rf"(?P<name>{PHRASE.pattern})"
 )
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?(?:\)|\s+or\s)")
@@ -297,6 +298,9 @@ def _is_org_phrase(value: str) -> bool:
     )
 
 
+THE_NAME = re.compile(r"the [A-Z]\w+(?: [A-Z]\w+)+")
+
+
 def _org_seeds(value: str) -> list[str]:
     """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
     title = TITLE_OF.match(value)
@@ -320,6 +324,9 @@ def _org_seeds(value: str) -> list[str]:
         )
     ):
         return [re.sub(r"^the ", "", p) for p in parts if _is_org_phrase(p)]
+    if len(parts) == 2 and _is_org_phrase(parts[0]) and THE_NAME.fullmatch(parts[1]):
+        return [parts[0], parts[1][4:]]  # 'Bank of America and the Wilmington Blue Rocks'
+
     return [value] if _is_org_phrase(value) else []
 
 
@@ -336,11 +343,18 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     strong += [
         m["name"].strip()
         for m in OPENING.finditer(text, body, body + 400)
-        if m["name"].split()[0] not in lexicon.HONORIFICS
+        if _opens_sentence(text, m.start(), body)
+        and LEADING.sub("", m["name"] + " ").strip()
+        and m["name"].split()[0] not in lexicon.HONORIFICS
         and not AND_CUT.search(m["name"])
         and not (m["name"].isupper() and " " in m["name"].strip())
     ]
-    strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
+    strong += [
+        name
+        for m in RELATION.finditer(text)
+        for name in _listed(m["name"])
+        if not _is_person(name) and not LEAD_TITLE.match(name)
+    ]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _based_in(text)
     strong += _acronyms(text, cands)
@@ -519,6 +533,30 @@ HOME = re.compile(
     rf"(?<![\w’'])(?P<name>{PHRASE.pattern}) \((?P<city>[A-Z][\w.'’ -]{{1,30}}), "
     r"(?P<region>[A-Z][\w.]*(?: [A-Z][\w.]*){0,2})\)"
 )
+
+
+def _listed(value: str) -> list[str]:
+    """The names a relation lists ('with the University of Michigan and the American Kidney
+    Fund.'): cut at 'and the', or at 'and' between two capitalized names, without the period
+    that ends the sentence."""
+    if not value.endswith(("Inc.", "Corp.", "Co.", "Ltd.", "U.S.", "D.C.")):
+        value = value.rstrip(".")
+    parts = re.split(r" (?:and|&) the ", value)
+    if len(parts) == 1:
+        parts = AND_CUT.split(value) if len(AND_CUT.split(value)) == 2 else [value]
+        if len(parts) == 2 and not all(_is_org_phrase(p) for p in parts):
+            parts = [value]
+    return [p.strip() for p in parts if p.strip()]
+
+
+SENTENCE_END = (".", "!", "?", "-", "—", "–", ")", ":", '"', "”", "/")
+
+
+def _opens_sentence(text: str, at: int, body: int) -> bool:
+    """A name that opens the body or a sentence is its subject ('Kin, the …, today announced');
+    after a verb it is an object ('today launched Ledgerline, an assistant'): a product."""
+    before = text[body:at].rstrip()
+    return not before or before.endswith(SENTENCE_END) or "\n" in text[at - 2 : at]
 
 
 def _based_in(text: str) -> list[str]:
