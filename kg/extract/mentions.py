@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kg.extract import lexicon
+from kg.extract.contact import agency_parts
 from kg.model import Entity, Facts, Span
 from kg.read.text import NAME_WORD, PARTICLES, SURNAME
 
@@ -336,8 +337,9 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     seeds = [seed for c in cands if not _is_person(c.text) for seed in _org_seeds(c.text)]
     strong = [m["name"].strip() for m in ABOUT.finditer(text)]
     if release.contact and release.contact.company:
-        strong.append(re.sub(r"\s*\(.*\)$", "", release.contact.company[0]))
-        strong.append(release.contact.company[0])
+        for part in agency_parts(text, release.contact.company[1]):
+            strong.append(re.sub(r"\s*\(.*\)$", "", " ".join(part.text.split())))
+            strong.append(" ".join(part.text.split()))
     protected = set(strong)
     body = release.body_span.start if release.body_span else 0
     strong += [
