@@ -386,6 +386,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             for part in both.groups():
                 names[part] = name
     _short_names(text, names)
+    _issuer_word(text, names, protected)
     _defined_across_dash(text, names)
     _aliases(text, names)
     _dash_names(text, names)
@@ -607,6 +608,35 @@ def _brands(text: str, cands: list[Span]) -> list[str]:
             continue
         out.append(word)
     return list(dict.fromkeys(out))
+
+
+def _issuer_word(text: str, names: dict[str, str], protected: set[str]) -> None:
+    """'Tidewater's President', 'Northlake has signed': a release calls its own company
+    (its 'About' name or its contact's company) by the first word of the name. The word
+    must stand alone somewhere, not open another capitalized run, and be no common word,
+    first name or surname; a word that is also a town counts only where it is used as a
+    name is (possessive, or before a verb), not 'in Denver, Colorado'."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    for full in [n for n in protected if n in names and " " in n]:
+        word = full.split()[0]
+        if (
+            len(word) < 4
+            or not word[0].isupper()
+            or word in names
+            or word.lower() in STOP_WORDS
+            or word in lexicon.NOT_NAMES
+            or word in lexicon.first_names()
+            or word in lexicon.ORG_HEADS
+            or word in lexicon.TITLE_WORDS
+        ):
+            continue
+        uses = [text[at + len(word) : at + len(word) + 3] for at in _uses(text, word)]
+        alone = [u for u in uses if not re.match(r" [A-Z]", u)]
+        if word in lexicon.places():
+            alone = [u for u in alone if re.match(r"['’]s| [a-z]", u)]
+        if alone:
+            names[word] = names[full]
 
 
 LEGAL_FORM = re.compile(
