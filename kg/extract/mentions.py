@@ -552,14 +552,12 @@ def _listed(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-SENTENCE_END = (".", "!", "?", "-", "—", "–", ")", ":", '"', "”", "/")
-
-
 def _opens_sentence(text: str, at: int, body: int) -> bool:
-    """A name that opens the body or a sentence is its subject ('Kin, the …, today announced');
-    after a verb it is an object ('today launched Ledgerline, an assistant'): a product."""
+    """A name that opens the body, a sentence or a clause ('Recently, X has announced') is
+    its subject; right after a lower-case word it is an object ('today launched Ledgerline,
+    an assistant', 'on Tuesday, a …'): a product or a day, not the issuer."""
     before = text[body:at].rstrip()
-    return not before or before.endswith(SENTENCE_END) or "\n" in text[at - 2 : at]
+    return not before[-1:].isalpha() or not before[-1].islower() or "\n" in text[at - 2 : at]
 
 
 def _based_in(text: str) -> list[str]:
