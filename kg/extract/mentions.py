@@ -878,6 +878,11 @@ def _places(
             city = Span(match.start("city"), match.end("city"), match["city"])
             if city.text.split()[-1] not in lexicon.ORG_HEADS and len(city.text.split()) <= 3:
                 add(city, city.text.title() if city.text.isupper() else city.text, "city")
+    for city, name, kind in _placed(text, table):
+        add(city, name, kind)
+    for match in COUNTY.finditer(text):  # 'New Castle County', 'Chester County'
+        add(Span(match.start(), match.end(), match[0]), match[0], "region")
+    _repeat_places(text, found, taken)
     dateline = facts.release.dateline_span
     if dateline:
         first = re.split(r"[,/]", dateline.text)[0].strip()
@@ -893,6 +898,49 @@ def _places(
             elif part.text in codes:
                 add(part, codes[part.text], "state")
     return list(found.values())
+
+
+COUNTY = re.compile(r"(?<![\w&])(?:[A-Z][a-z]+ ){1,2}(?:County|Parish)\b")
+
+
+def _placed(text: str, table: dict[str, tuple[str, str]]) -> list[tuple[Span, str, str]]:
+    """'Tunica, Mississippi', 'Malvern, Pennsylvania', 'Leeds, England': a capitalized name
+    followed by a state or a country is a town there, though the gazetteer (towns of 50,000
+    people or more) does not know it."""
+    out = []
+    for match in CITY_STATE.finditer(text):
+        words = match["city"].split()
+        hit = table.get(match["region"])
+        if (
+            hit is None
+            or hit[1] not in ("state", "country")
+            or words[-1] in lexicon.ORG_HEADS
+            or words[0] in lexicon.NOT_NAMES
+            or LEADING.match(match["city"] + " ")
+        ):
+            continue
+        kind = "region" if words[-1] in ("County", "Parish") else "city"
+        name = table.get(match["city"], (match["city"],))[0]
+        out.append((Span(match.start("city"), match.end("city"), match["city"]), name, kind))
+    return out
+
+
+def _repeat_places(text: str, found: dict[str, _Found], taken: list[tuple[int, int]]) -> None:
+    """A town found by its state ('Tunica, Mississippi') is the same town where the text
+    names it alone again ('production in Tunica.'), not where it opens a longer name."""
+    for place in found.values():
+        known = {(s.start, s.end) for s in place.spans}
+        for surface in {s.text for s in place.spans if " " not in s.text or s.text == place.name}:
+            for at in _uses(text, surface):
+                span = Span(at, at + len(surface), surface)
+                if (span.start, span.end) in known or not _free(span, taken):
+                    continue
+                if re.match(r" [A-Z]", text[span.end : span.end + 2]) or any(
+                    s.start <= span.start < s.end for p in found.values() for s in p.spans
+                ):
+                    continue
+                place.spans.append(span)
+                known.add((span.start, span.end))
 
 
 PART_CUT = re.compile(r",\s*|\s+and\s+(?:the\s+)?|\.\s+|\s*/\s*|\s+-\s+|\s+(?:of|in|the)\s+")
