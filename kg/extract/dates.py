@@ -36,14 +36,15 @@ STATE_ABBREVIATION = re.compile(r",\s*(?:[A-Z]{2}|[A-Z][a-z]{1,4}\.|[A-Z][a-z]+(
 @functools.cache
 def _parser() -> DateDataParser:
     """English only (a release's dateline is in the release's language, and trying every
-    language is slow and finds dates in words); a month and a year are required, and a
-    month alone is the first of it, with the precision kept apart."""
+    language is slow and finds dates in words), absolute dates only; a month and a year
+    are required, and a month alone is the first of it, with the precision kept apart."""
     return DateDataParser(
         languages=["en"],
         settings={
             "PREFER_DAY_OF_MONTH": "first",
             "REQUIRE_PARTS": ["month", "year"],
             "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["absolute-time"],  # a dateline is never 'yesterday' or a timestamp
         },
     )
 

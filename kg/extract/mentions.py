@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.extract import lexicon
+from kg.extract import gazetteer, lexicon
 from kg.extract.contact import agency_parts
 from kg.model import Entity, Facts, Span
 from kg.read.text import NAME_WORD, PARTICLES, SURNAME
@@ -855,15 +855,20 @@ def _places(
         if _free(span, taken):
             found.setdefault(name, _Found("place", name, [], kind)).spans.append(span)
 
-    for cand in cands:
-        for part in _parts(cand):
-            form = part.text
-            if text[part.end : part.end + 1] == "." and form + "." in table:  # 'Va.', 'Fla.'
-                part, form = Span(part.start, part.end + 1, form + "."), form + "."
-            if form.isupper() and len(form) > 3 and form not in table:
-                form = form.title()  # 'WEST CHESTER'
-            if form in table and text[part.end : part.end + 1] not in ("$", ":"):
-                add(part, *table[form])
+    for hit in gazetteer.place_hits(text):
+        form = hit.text
+        if form.isupper() and len(form) > 3 and form not in table:
+            form = form.title()  # 'WEST CHESTER'
+        if (
+            form in table
+            and not hit.inside_a_name
+            and text[hit.end : hit.end + 1] not in ("$", ":")
+            and not text[hit.end : hit.end + 2].startswith(("'s", "’s"))
+            or form in table
+            and form == hit.text
+            and text[hit.end : hit.end + 2] in ("'s", "’s")
+        ):
+            add(Span(hit.start, hit.end, hit.text), *table[form])
     for cand in cands:  # 'White Manor Country Club', 'Fort Worth Stockyards', 'Kwajalein Atoll'
         if cand.text.endswith(lexicon.VENUE_HEADS) and len(cand.text.split()) >= 2:
             add(cand, cand.text, "region" if cand.text.endswith("Atoll") else "venue")

@@ -152,8 +152,10 @@ UNIT = "|".join(
     sorted((re.escape(u).replace(r"\ ", r"[\s-]") for u in UNITS), key=len, reverse=True)
 )
 QUALIFIER = "|".join(QUALIFIERS)
+# Every claim starts a word: the look-behind lets the engine skip the inside of words
+# (most of a text) before it tries the alternatives.
 CLAIM = re.compile(
-    rf"(?:(?P<qual>{QUALIFIER})\s+)?"
+    rf"(?<![A-Za-z0-9])(?:(?P<qual>{QUALIFIER})\s+)?"
     rf"(?:(?P<cur>US\$|C\$|CA\$|NT\$|HK\$|\$|€|£)\s?(?P<money>{NUMBER})"
     rf"{SCALE.replace('(?:', '(?P<mscale>', 1)}?"
     rf"|(?P<num>{NUMBER})(?P<plus>\+)?(?P<scale>{SCALE})?"
@@ -162,7 +164,7 @@ CLAIM = re.compile(
     re.IGNORECASE,
 )
 RANGE = re.compile(
-    rf"(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})"
+    rf"(?<![A-Za-z0-9])(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})"
     rf"(?P<lscale>{SCALE})?(?P<lpct>\s?%)?"
     rf"\s?(?:-|–|to|and)\s?(?:US\$|C\$|CA\$|\$|€|£)?(?P<high>{NUMBER})(?P<hscale>{SCALE})?"
     rf"(?:(?P<pct>\s?%|\s(?:percent|per cent)\b)|[\s-]?(?P<unit>{UNIT})\b)?",
