@@ -543,6 +543,13 @@ def places() -> dict[str, tuple[str, str]]:
 
 
 @functools.cache
+def places_by_lower() -> dict[str, str]:
+    """Place names of several words by their lower case: writers often keep only the first
+    word's capital ('Yangtze River delta', 'the Bay area')."""
+    return {name.lower(): name for name in places() if " " in name}
+
+
+@functools.cache
 def state_codes() -> dict[str, str]:
     """USPS codes of US states -> state names ('CA' -> 'California')."""
     return {

@@ -859,6 +859,8 @@ def _places(
         form = hit.text
         if form.isupper() and len(form) > 3 and form not in table:
             form = form.title()  # 'WEST CHESTER'
+        if form not in table and " " in form and form[0].isupper():
+            form = lexicon.places_by_lower().get(form.lower(), form)  # 'Yangtze River delta'
         if (
             form in table
             and not hit.inside_a_name
