@@ -58,6 +58,7 @@ RELATION = re.compile(
     rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
     rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
     rf"co-led by|led by|investors including|member of|joint venture with|contract with|"
+    rf"has acquired|acquired|acquires|to acquire|acquisition of|merger with|"
     rf"agreement with|deal with)\s+(?:the\s+)?"
     rf"(?P<name>{PHRASE.pattern})"
 )
@@ -306,7 +307,8 @@ def _org_seeds(value: str) -> list[str]:
     """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
     title = TITLE_OF.match(value)
     if title:
-        value = value[title.end() :]
+        value = re.sub(r"^the ", "", value[title.end() :])  # 'Chairwoman of the X Committee'
+
     part_of = re.match(r"^[A-Z]\w*(?: [A-Z]\w*)? of (?:the )?", value)
     if (
         part_of
@@ -359,6 +361,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     ]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _based_in(text)
+    strong += _defined_by_initials(text)
     strong += _acronyms(text, cands)
     strong += _brands(text, cands)
     strong += _repeated(cands, text)
@@ -552,12 +555,22 @@ def _listed(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+# What a launch or a date names is a product or a day: 'today launched Ledgerline, an
+# assistant', 'opened on Tuesday, a …'. An acquisition names a company: 'acquired Studyhall, a
+# tutoring marketplace'.
+NOT_SUBJECT_AFTER = frozenset(
+    "launch launches launched launching unveil unveils unveiled introduce introduces introduced "
+    "release releases released debut debuts debuted on in at by until since from to of for "
+    "with the a an its our their".split()
+)
+
+
 def _opens_sentence(text: str, at: int, body: int) -> bool:
     """A name that opens the body, a sentence or a clause ('Recently, X has announced') is
-    its subject; right after a lower-case word it is an object ('today launched Ledgerline,
-    an assistant', 'on Tuesday, a …'): a product or a day, not the issuer."""
-    before = text[body:at].rstrip()
-    return not before[-1:].isalpha() or not before[-1].islower() or "\n" in text[at - 2 : at]
+    its subject, and so is the company a verb acquires; after a launch, a preposition or an
+    article it is a product or a day, not an organization."""
+    words = text[body:at].split()
+    return not words or words[-1] not in NOT_SUBJECT_AFTER
 
 
 def _based_in(text: str) -> list[str]:
@@ -655,6 +668,35 @@ def _initials(value: str) -> str:
     """'U.S. Army Garrison' -> 'USAG'."""
     words = re.findall(r"[A-Z][\w.]*", value)
     return "".join(re.sub(r"[^A-Z]", "", w) if "." in w else w[0] for w in words)
+
+
+DEFINED = re.compile(rf"(?<![\w’'])(?P<name>{PHRASE.pattern}) \((?P<acr>[A-Z]{{2,6}})\)")
+
+
+def _defined_by_initials(text: str) -> list[str]:
+    """'Electricity of Vietnam (EVN)', 'Bank of Thailand (BOT)': a name 'X of <place>'
+    defined by its initials in parentheses is a public body's or a company's. Without the
+    place, such names are as often techniques or roles ('Battery Energy Storage System
+    (BESS)', 'Managed Service Provider (MSP)'), and those with an organization word are
+    found anyway. The initials must all be in the acronym, in order and from its first
+    letter ('Viet Nam' may be one word or two)."""
+    out = []
+    for match in DEFINED.finditer(text):
+        name = LEADING.sub("", match["name"])
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        acr = match["acr"]
+        if len(initials) < 2 or not acr.startswith(initials[0]) or len(acr) > len(initials) + 1:
+            continue
+        letters = iter(acr)
+        of_a_place = re.search(r" of (?:the )?(?P<place>[A-Z].*)$", name)
+        if (
+            all(c in letters for c in initials)
+            and of_a_place
+            and of_a_place["place"] in lexicon.places()
+            and not _is_person(name)
+        ):
+            out.append(name)
+    return out
 
 
 DASH_DEFINED = re.compile(r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)")
@@ -760,7 +802,9 @@ def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
 
 def _is_person(value: str) -> bool:
     words = value.split()
-    if not 2 <= len(words) <= 4 or any(w in lexicon.ORG_HEADS for w in words):
+    if not 2 <= len(words) <= 4 or any(
+        w in lexicon.ORG_HEADS or w in PLACE_HEADS for w in words
+    ):
         return False
     if words[0] in lexicon.HONORIFICS:
         return True
@@ -793,7 +837,7 @@ def _people(
             if _free(cand, taken) and _is_person(value):
                 names.setdefault(value, _strip_honorific(value))
     titles = re.compile(rf"\b(?:(?:{'|'.join(lexicon.TITLE_WORDS)}) )+(?P<name>{NAME})")
-    for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
+    for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text), *TITLED.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
         words = span.text.split()
         if (
@@ -805,6 +849,13 @@ def _people(
     found = _locate(text, names, "person")
     _short_forms(text, found, taken)
     return found
+
+
+# A name, then its title: 'Nguyen Thi Lan, Vice Chairwoman of …', 'Jane Doe, CEO of …'.
+TITLED = re.compile(
+    rf"(?<![\w’'])(?P<name>{NAME}), (?:the |its |our )?(?:(?:Senior|Executive|Deputy|Vice|Chief|"
+    rf"Managing|General) )*(?:{'|'.join(lexicon.TITLE_WORDS)})\b"
+)
 
 
 # Title words before a name: 'Executive Director Angela Brooks', 'Mayor John Carney'.
@@ -907,7 +958,8 @@ def _places(
     return list(found.values())
 
 
-COUNTY = re.compile(r"(?<![\w&])(?:[A-Z][a-z]+ ){1,2}(?:County|Parish)\b")
+PLACE_HEADS = ("County", "Parish", "Province", "Prefecture")
+COUNTY = re.compile(rf"(?<![\w&])(?:[A-Z][a-z]+ ){{1,2}}(?:{'|'.join(PLACE_HEADS)})\b")
 
 
 def _placed(text: str, table: dict[str, tuple[str, str]]) -> list[tuple[Span, str, str]]:

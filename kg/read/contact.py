@@ -62,7 +62,7 @@ HEADING = re.compile(
     re.MULTILINE,
 )
 STOP = re.compile(
-    r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|"
+    r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|SOURCE:|"
     r"SOURCE |Forward-Looking|Certain statements|Visit us on social media|Follow us on)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -85,6 +85,10 @@ CONTACT_SENTENCE = re.compile(
 )
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
 NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
+DEPARTMENT = re.compile(
+    r"(?:Investor|Media|Public|Press|Corporate|Government)\s+(?:Relations|Office|Affairs|"
+    r"Communications|Team|Desk)|(?:Corporate\s+)?Communications|Marketing|Press|Media"
+)
 DESK = re.compile(
     r"^(?:Press|Media|Communications|Investor|Public|Corporate)\s+(?:Office|Relations|Team|Desk|"
     r"Department|Affairs)\s*,\s*(?P<company>[A-Z].+)$"
@@ -325,6 +329,8 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
 def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     piece = re.sub(r"\s*(?:Email Us Here|Visit Our Website|Office)$", "", piece)
     if not piece or piece.endswith((":", "：")):  # 'Media:', 'Investors:' head a sub-block
+        return
+    if DEPARTMENT.fullmatch(piece):  # 'Investor Relations' under a name is no company
         return
     desk = DESK.match(piece)  # 'Press Office, Meridian Rail Systems': a desk, then the company
     if desk and "company" not in values:
