@@ -7,8 +7,8 @@ a GlobeNewswire mining release with C$ amounts, metric measures and names with p
 EIN Presswire release whose contact block has no heading (204), a UK newsroom page in
 HTML (205); then, written after the rules they were meant to test and scored before any
 further fix, an ACCESSWIRE acquisition (206) and a Media OutReach Newswire release from
-Vietnam with no contact section (207). Every expected fact is a test; the few that no rule finds yet are strict
-xfails naming why, so that finding them later is noticed.
+Vietnam with no contact section (207). Every expected fact is a test; the few that no rule
+finds yet are strict xfails naming why, so that finding them later is noticed.
 
 `bench/extraction.py --corpus tests/data/generality` prints the same comparison as scores.
 """
