@@ -3,7 +3,7 @@
     python bench/extraction.py [--corpus DIR] [--show FIELD]
 
 ``--corpus`` defaults to ``../shared/corpus/releases`` next to the repository. Every
-``NNN_*.txt`` with a ``NNN_*.json`` beside it is read and extracted in this process
+``NNN_*.txt`` (or ``.html``) with a ``NNN_*.json`` beside it is read and extracted in this process
 (as ``kg extract --format json`` would), then compared field by field.
 
 Matching rules (those of the corpus README):
@@ -292,7 +292,8 @@ def table(tallies: dict[str, Tally]) -> str:
 
 
 def pairs_in(corpus: Path) -> Iterable[tuple[Path, Path]]:
-    for text in sorted(corpus.glob("*.txt")):
+    """Every release file (text or HTML page) with a gold annotation of the same name."""
+    for text in sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".html", ".htm")):
         gold = text.with_suffix(".json")
         if gold.exists():
             yield text, gold

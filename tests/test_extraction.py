@@ -687,3 +687,24 @@ def test_a_second_contact_block_gives_the_town_glued_to_a_zip_and_country() -> N
     )
     assert (contact.person[0], contact.company[0]) == ("Jane Doe", "Acme Robotics Inc.")
     assert (contact.city[0], contact.country[0]) == ("Mill Creek", "United States")
+
+
+@pytest.mark.parametrize(
+    ("tail", "email"),
+    [
+        ("Media Contact:\nJane Doe\nAcme Robotics Inc.\nOfficeMax@example.com", "OfficeMax@example.com"),
+        (
+            "Media Contact:\nJane Doe\nOffice: (937) 555-0100\nOfficeMax@example.com",
+            "OfficeMax@example.com",
+        ),
+        ("Company Name: Acme Robotics Inc.\nEmail: OfficeMax@example.com\nPhone: (937) 555-0100",
+         "OfficeMax@example.com"),
+        (
+            "Media Contact:\nJane Doe\n(937) 555-0100 OfficeMax@officemax.example",
+            "OfficeMax@officemax.example",
+        ),
+    ],
+)
+def test_a_mailbox_that_starts_with_a_label_word_is_kept_whole(tail: str, email: str) -> None:
+    """'OfficeMax@…' is cut after 'Office' only where a phone's label was glued to it."""
+    assert _contact_of(tail).email[0] == email

@@ -9,16 +9,14 @@ is the city Vienna, and ``PRNewswire`` is the wire PR Newswire.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+
+from dateparser.date import DateDataParser
 
 from kg.model import Facts, Release
 
-MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-PARTS = re.compile(
-    r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]+)\.?\s+(?P<y1>\d{4})|"
-    r"(?P<m2>[A-Za-z]+)\.?\s+(?:(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+)?(?P<y2>\d{4}))"
-    r"(?:\s*@?\s*(?P<h>\d{1,2}):(?P<min>\d{2})(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?)?)?"
-)
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 WIRES = {
     "prnewswire": "PR Newswire",
     "pr newswire": "PR Newswire",
@@ -35,35 +33,45 @@ WIRES = {
 STATE_ABBREVIATION = re.compile(r",\s*(?:[A-Z]{2}|[A-Z][a-z]{1,4}\.|[A-Z][a-z]+(?: [A-Z][a-z]+)?)$")
 
 
-def parse_date(surface: str) -> dt.datetime | dt.date | str | None:
+@functools.cache
+def _parser() -> DateDataParser:
+    """English only (a release's dateline is in the release's language, and trying every
+    language is slow and finds dates in words), absolute dates only; a month and a year
+    are required, and a month alone is the first of it, with the precision kept apart."""
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "PREFER_DAY_OF_MONTH": "first",
+            "REQUIRE_PARTS": ["month", "year"],
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["absolute-time"],  # a dateline is never 'yesterday' or a timestamp
+        },
+    )
+
+
+def parse_date(surface: str, timezone: str | None = None) -> dt.datetime | dt.date | str | None:
     """The date a dateline states, at the precision it states (a month alone is 'YYYY-MM').
+
+    dateparser reads the words; the time-zone words are taken out first, so that the
+    local time stays as written (no offset is inferred or applied).
 
     >>> parse_date("July 1st 2025"), parse_date("13 July 2026"), parse_date("Aug. 08, 2025")
     (datetime.date(2025, 7, 1), datetime.date(2026, 7, 13), datetime.date(2025, 8, 8))
-    >>> parse_date("Tuesday Mar 5, 2024 @ 5:00 PM Central"), parse_date("July 2026")
+    >>> parse_date("Tuesday Mar 5, 2024 @ 5:00 PM Central", "Central"), parse_date("July 2026")
     (datetime.datetime(2024, 3, 5, 17, 0), '2026-07')
+    >>> parse_date("November 31, 2020") is None
+    True
     """
-    match = PARTS.search(surface)
-    if match is None:
+    words = surface.replace(timezone, " ") if timezone else surface
+    data = _parser().get_date_data(words.replace("@", " "))
+    value = data.date_obj
+    if value is None:
         return None
-    month_name = (match["m1"] or match["m2"]).lower()[:3]
-    if month_name not in MONTHS:
-        return None
-    month, year = MONTHS.index(month_name) + 1, int(match["y1"] or match["y2"])
-    day = match["d1"] or match["d2"]
-    if day is None:
-        return f"{year:04d}-{month:02d}"
-    try:
-        if match["h"] is None:
-            return dt.date(year, month, int(day))
-        hour = (
-            int(match["h"]) % 12 + (12 if (match["ampm"] or "").lower() == "p" else 0)
-            if match["ampm"]
-            else int(match["h"])
-        )
-        return dt.datetime(year, month, int(day), hour, int(match["min"]))
-    except ValueError:
-        return None
+    if data.period == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    if CLOCK.search(words):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    return value.date()
 
 
 def wire_name(surface: str) -> str:
@@ -89,7 +97,8 @@ def add_dates(facts: Facts) -> None:
     """Fill the release's date, time zone, dateline city and distributor from the reader's spans."""
     release: Release = facts.release
     if release.published is None and release.published_span is not None:
-        value = parse_date(release.published_span.text)
+        tz = release.timezone_span.text if release.timezone_span else None
+        value = parse_date(release.published_span.text, tz)
         if value is None:
             release.published_span = None
         else:

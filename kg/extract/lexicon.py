@@ -77,6 +77,10 @@ COUNTRY_ALIASES = {
     "Hong Kong": "Hong Kong",
     "Macau": "Macau",
     "UAE": "United Arab Emirates",
+    "England": "England",
+    "Scotland": "Scotland",
+    "Wales": "Wales",
+    "Northern Ireland": "Northern Ireland",
     "Dubai": "Dubai",
 }
 REGIONS = {
@@ -504,7 +508,8 @@ def places() -> dict[str, tuple[str, str]]:
     for state in cache.get_us_states().values():
         table[state["name"]] = (state["name"], "state")
     for country in pycountry.countries:
-        for name in {country.name, getattr(country, "common_name", country.name)}:
+        official = getattr(country, "official_name", country.name)
+        for name in {country.name, getattr(country, "common_name", country.name), official}:
             if "," not in name:
                 table[name] = (getattr(country, "common_name", country.name), "country")
     for surface, name in COUNTRY_ALIASES.items():
@@ -535,6 +540,13 @@ def places() -> dict[str, tuple[str, str]]:
     }:
         table.pop(word, None)
     return table
+
+
+@functools.cache
+def places_by_lower() -> dict[str, str]:
+    """Place names of several words by their lower case: writers often keep only the first
+    word's capital ('Yangtze River delta', 'the Bay area')."""
+    return {name.lower(): name for name in places() if " " in name}
 
 
 @functools.cache

@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.extract import lexicon
+from kg.extract import gazetteer, lexicon
+from kg.extract.contact import agency_parts
 from kg.model import Entity, Facts, Span
+from kg.read.text import NAME_WORD, PARTICLES, SURNAME
 
 WORD = r"(?:[A-Z][\w&'’.\-]*[\w.]|[A-Z]|\d+[A-Z][\w]*|[A-Z]+&[A-Z]+)"
 CONNECTOR = r"(?:of|and|&|for|de|du|la|der|von|van|the)"
-LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?)"
+LEGAL = r"(?:,\s(?:Inc|Ltd|LLC|L\.P|LP|PLC|GmbH|S\.A)\.?| plc\b)"
 PHRASE = re.compile(rf"(?<![\w’'])(?:{WORD})(?:(?: {CONNECTOR})* (?:{WORD}))*{LEGAL}?")
 SENTENCE_CUT = re.compile(
     r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!Inc)(?<!Ltd)(?<!Corp)(?<!Dr)(?<!Mr)(?<!Ms)(?<!St)"
@@ -55,13 +57,15 @@ HEAD_OF = re.compile(rf"\b(?:{'|'.join(map(re.escape, lexicon.ORG_HEADS))}) of [
 RELATION = re.compile(
     rf"\b(?:subsidiary of|subsidiary,|division of|a unit of|affiliate of|partnered with|"
     rf"partnership with|collaboration with|conjunction with|acquired by|backed by|funded by|"
-    rf"co-led by|investors including|member of|joint venture with)\s+(?:the\s+)?"
+    rf"co-led by|led by|investors including|member of|joint venture with|contract with|"
+    rf"has acquired|acquired|acquires|to acquire|acquisition of|merger with|"
+    rf"agreement with|deal with)\s+(?:the\s+)?"
     rf"(?P<name>{PHRASE.pattern})"
 )
 ALIAS = re.compile(r"\s\((?:the\s)?[“\"]?(?P<alias>[A-Z][\w&.\- ]{1,40}?)[”\"]?(?:\)|\s+or\s)")
 POSSESSIVE = re.compile(r"['’]s$")
 STATE_PAIR = re.compile(r"(?P<city>[A-Z][A-Za-z.'\- ]{2,30}?),\s(?P<state>[A-Z]{2})\b(?![a-z])")
-NAME = r"[A-Z][a-z’'\-]+(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?(?: [A-Z][a-z’'\-]+){1,2}"
+NAME = rf"{NAME_WORD}(?: [A-Z]\.)?(?: \([A-Z][a-z]+\))?{SURNAME}{{1,2}}"
 ATTRIBUTED = re.compile(
     rf"(?:\b(?:said|says|added|according to|by|from|{'|'.join(lexicon.TITLE_WORDS)})\s+)?"
     rf"(?P<name>(?:Dr|Mr|Ms|Mrs|Prof)\.? {NAME}|(?<=said )(?:Dr\. )?{NAME}|(?<=says ){NAME}|"
@@ -296,11 +300,15 @@ def _is_org_phrase(value: str) -> bool:
     )
 
 
+THE_NAME = re.compile(r"the [A-Z]\w+(?: [A-Z]\w+)+")
+
+
 def _org_seeds(value: str) -> list[str]:
     """An organization-like candidate, cut at a title ('CEO of X') and between two names."""
     title = TITLE_OF.match(value)
     if title:
-        value = value[title.end() :]
+        value = re.sub(r"^the ", "", value[title.end() :])  # 'Chairwoman of the X Committee'
+
     part_of = re.match(r"^[A-Z]\w*(?: [A-Z]\w*)? of (?:the )?", value)
     if (
         part_of
@@ -319,6 +327,9 @@ def _org_seeds(value: str) -> list[str]:
         )
     ):
         return [re.sub(r"^the ", "", p) for p in parts if _is_org_phrase(p)]
+    if len(parts) == 2 and _is_org_phrase(parts[0]) and THE_NAME.fullmatch(parts[1]):
+        return [parts[0], parts[1][4:]]  # 'Bank of America and the Wilmington Blue Rocks'
+
     return [value] if _is_org_phrase(value) else []
 
 
@@ -328,20 +339,29 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
     seeds = [seed for c in cands if not _is_person(c.text) for seed in _org_seeds(c.text)]
     strong = [m["name"].strip() for m in ABOUT.finditer(text)]
     if release.contact and release.contact.company:
-        strong.append(re.sub(r"\s*\(.*\)$", "", release.contact.company[0]))
-        strong.append(release.contact.company[0])
+        for part in agency_parts(text, release.contact.company[1]):
+            strong.append(re.sub(r"\s*\(.*\)$", "", " ".join(part.text.split())))
+            strong.append(" ".join(part.text.split()))
     protected = set(strong)
     body = release.body_span.start if release.body_span else 0
     strong += [
         m["name"].strip()
         for m in OPENING.finditer(text, body, body + 400)
-        if m["name"].split()[0] not in lexicon.HONORIFICS
+        if _opens_sentence(text, m.start(), body)
+        and LEADING.sub("", m["name"] + " ").strip()
+        and m["name"].split()[0] not in lexicon.HONORIFICS
         and not AND_CUT.search(m["name"])
         and not (m["name"].isupper() and " " in m["name"].strip())
     ]
-    strong += [m["name"] for m in RELATION.finditer(text) if not _is_person(m["name"])]
+    strong += [
+        name
+        for m in RELATION.finditer(text)
+        for name in _listed(m["name"])
+        if not _is_person(name) and not LEAD_TITLE.match(name)
+    ]
     strong += [m["name"] for m in CITYBIZ.finditer(text)]
     strong += _based_in(text)
+    strong += _defined_by_initials(text)
     strong += _acronyms(text, cands)
     strong += _brands(text, cands)
     strong += _repeated(cands, text)
@@ -369,6 +389,7 @@ def _organizations(facts: Facts, text: str, cands: list[Span]) -> list[_Found]:
             for part in both.groups():
                 names[part] = name
     _short_names(text, names)
+    _issuer_word(text, names, protected)
     _defined_across_dash(text, names)
     _aliases(text, names)
     _dash_names(text, names)
@@ -520,6 +541,38 @@ HOME = re.compile(
 )
 
 
+def _listed(value: str) -> list[str]:
+    """The names a relation lists ('with the University of Michigan and the American Kidney
+    Fund.'): cut at 'and the', or at 'and' between two capitalized names, without the period
+    that ends the sentence."""
+    if not value.endswith(("Inc.", "Corp.", "Co.", "Ltd.", "U.S.", "D.C.")):
+        value = value.rstrip(".")
+    parts = re.split(r" (?:and|&) the ", value)
+    if len(parts) == 1:
+        parts = AND_CUT.split(value) if len(AND_CUT.split(value)) == 2 else [value]
+        if len(parts) == 2 and not all(_is_org_phrase(p) for p in parts):
+            parts = [value]
+    return [p.strip() for p in parts if p.strip()]
+
+
+# What a launch or a date names is a product or a day: 'today launched Ledgerline, an
+# assistant', 'opened on Tuesday, a …'. An acquisition names a company: 'acquired Studyhall, a
+# tutoring marketplace'.
+NOT_SUBJECT_AFTER = frozenset(
+    "launch launches launched launching unveil unveils unveiled introduce introduces introduced "
+    "release releases released debut debuts debuted on in at by until since from to of for "
+    "with the a an its our their".split()
+)
+
+
+def _opens_sentence(text: str, at: int, body: int) -> bool:
+    """A name that opens the body, a sentence or a clause ('Recently, X has announced') is
+    its subject, and so is the company a verb acquires; after a launch, a preposition or an
+    article it is a product or a day, not an organization."""
+    words = text[body:at].split()
+    return not words or words[-1] not in NOT_SUBJECT_AFTER
+
+
 def _based_in(text: str) -> list[str]:
     """'Borealis Freight (Fargo, ND) will haul …': a name with its home town in parentheses
     is a company's (people are 'of Fargo'); the region must be a known place."""
@@ -568,6 +621,35 @@ def _brands(text: str, cands: list[Span]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _issuer_word(text: str, names: dict[str, str], protected: set[str]) -> None:
+    """'Tidewater's President', 'Northlake has signed': a release calls its own company
+    (its 'About' name or its contact's company) by the first word of the name. The word
+    must stand alone somewhere, not open another capitalized run, and be no common word,
+    first name or surname; a word that is also a town counts only where it is used as a
+    name is (possessive, or before a verb), not 'in Denver, Colorado'."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    for full in [n for n in protected if n in names and " " in n]:
+        word = full.split()[0]
+        if (
+            len(word) < 4
+            or not word[0].isupper()
+            or word in names
+            or word.lower() in STOP_WORDS
+            or word in lexicon.NOT_NAMES
+            or word in lexicon.first_names()
+            or word in lexicon.ORG_HEADS
+            or word in lexicon.TITLE_WORDS
+        ):
+            continue
+        uses = [text[at + len(word) : at + len(word) + 3] for at in _uses(text, word)]
+        alone = [u for u in uses if not re.match(r" [A-Z]", u)]
+        if word in lexicon.places():
+            alone = [u for u in alone if re.match(r"['’]s| [a-z]", u)]
+        if alone:
+            names[word] = names[full]
+
+
 LEGAL_FORM = re.compile(
     r",?\s(?:Corporation|Corp\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|"
     r"Co\.,? Ltd\.?|Co\.|PLC|plc|GmbH|AG|S\.A\.|LLP|LP)$"
@@ -586,6 +668,35 @@ def _initials(value: str) -> str:
     """'U.S. Army Garrison' -> 'USAG'."""
     words = re.findall(r"[A-Z][\w.]*", value)
     return "".join(re.sub(r"[^A-Z]", "", w) if "." in w else w[0] for w in words)
+
+
+DEFINED = re.compile(rf"(?<![\w’'])(?P<name>{PHRASE.pattern}) \((?P<acr>[A-Z]{{2,6}})\)")
+
+
+def _defined_by_initials(text: str) -> list[str]:
+    """'Electricity of Vietnam (EVN)', 'Bank of Thailand (BOT)': a name 'X of <place>'
+    defined by its initials in parentheses is a public body's or a company's. Without the
+    place, such names are as often techniques or roles ('Battery Energy Storage System
+    (BESS)', 'Managed Service Provider (MSP)'), and those with an organization word are
+    found anyway. The initials must all be in the acronym, in order and from its first
+    letter ('Viet Nam' may be one word or two)."""
+    out = []
+    for match in DEFINED.finditer(text):
+        name = LEADING.sub("", match["name"])
+        initials = "".join(w[0] for w in name.split() if w[0].isupper())
+        acr = match["acr"]
+        if len(initials) < 2 or not acr.startswith(initials[0]) or len(acr) > len(initials) + 1:
+            continue
+        letters = iter(acr)
+        of_a_place = re.search(r" of (?:the )?(?P<place>[A-Z].*)$", name)
+        if (
+            all(c in letters for c in initials)
+            and of_a_place
+            and of_a_place["place"] in lexicon.places()
+            and not _is_person(name)
+        ):
+            out.append(name)
+    return out
 
 
 DASH_DEFINED = re.compile(r" - (?P<rest>[A-Z]\w*(?: [A-Z]\w*){0,3}) \((?P<acr>[A-Z][A-Z.\-]+)\)")
@@ -691,13 +802,16 @@ def _locate(text: str, names: dict[str, str], kind: str) -> list[_Found]:
 
 def _is_person(value: str) -> bool:
     words = value.split()
-    if not 2 <= len(words) <= 4 or any(w in lexicon.ORG_HEADS for w in words):
+    if not 2 <= len(words) <= 4 or any(
+        w in lexicon.ORG_HEADS or w in PLACE_HEADS for w in words
+    ):
         return False
     if words[0] in lexicon.HONORIFICS:
         return True
     return (
         words[0] in lexicon.first_names()
-        and all(w[:1].isupper() for w in words)
+        and words[-1][:1].isupper()
+        and all(w[:1].isupper() or w in PARTICLES for w in words)
         and not any(w.isupper() and len(w) > 1 for w in words)
         and value not in lexicon.places()
     )
@@ -719,10 +833,11 @@ def _people(
         for value in AND_CUT.split(
             re.sub(r",.*$", "", cand.text)
         ):  # 'Brock Berryhill and Andy Albert'
+            value = LEAD_TITLE.sub("", value)  # 'Executive Director Angela Brooks'
             if _free(cand, taken) and _is_person(value):
                 names.setdefault(value, _strip_honorific(value))
-    titles = re.compile(rf"\b(?:{'|'.join(lexicon.TITLE_WORDS)}) (?P<name>{NAME})")
-    for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text)]:
+    titles = re.compile(rf"\b(?:(?:{'|'.join(lexicon.TITLE_WORDS)}) )+(?P<name>{NAME})")
+    for match in [*ATTRIBUTED.finditer(text), *titles.finditer(text), *TITLED.finditer(text)]:
         span = Span(match.start("name"), match.end("name"), match["name"])
         words = span.text.split()
         if (
@@ -734,6 +849,20 @@ def _people(
     found = _locate(text, names, "person")
     _short_forms(text, found, taken)
     return found
+
+
+# A name, then its title: 'Nguyen Thi Lan, Vice Chairwoman of …', 'Jane Doe, CEO of …'.
+TITLED = re.compile(
+    rf"(?<![\w’'])(?P<name>{NAME}), (?:the |its |our )?(?:(?:Senior|Executive|Deputy|Vice|Chief|"
+    rf"Managing|General) )*(?:{'|'.join(lexicon.TITLE_WORDS)})\b"
+)
+
+
+# Title words before a name: 'Executive Director Angela Brooks', 'Mayor John Carney'.
+LEAD_TITLE = re.compile(
+    rf"^(?:(?:{'|'.join(lexicon.TITLE_WORDS)}|Senior|Managing|Deputy|Assistant|Associate|"
+    r"General|Interim|Acting|Former) )+(?=[A-Z])"
+)
 
 
 def _normal_person(value: str) -> str:
@@ -777,15 +906,22 @@ def _places(
         if _free(span, taken):
             found.setdefault(name, _Found("place", name, [], kind)).spans.append(span)
 
-    for cand in cands:
-        for part in _parts(cand):
-            form = part.text
-            if text[part.end : part.end + 1] == "." and form + "." in table:  # 'Va.', 'Fla.'
-                part, form = Span(part.start, part.end + 1, form + "."), form + "."
-            if form.isupper() and len(form) > 3 and form not in table:
-                form = form.title()  # 'WEST CHESTER'
-            if form in table and text[part.end : part.end + 1] not in ("$", ":"):
-                add(part, *table[form])
+    for hit in gazetteer.place_hits(text):
+        form = hit.text
+        if form.isupper() and len(form) > 3 and form not in table:
+            form = form.title()  # 'WEST CHESTER'
+        if form not in table and " " in form and form[0].isupper():
+            form = lexicon.places_by_lower().get(form.lower(), form)  # 'Yangtze River delta'
+        if (
+            form in table
+            and not hit.inside_a_name
+            and text[hit.end : hit.end + 1] not in ("$", ":")
+            and not text[hit.end : hit.end + 2].startswith(("'s", "’s"))
+            or form in table
+            and form == hit.text
+            and text[hit.end : hit.end + 2] in ("'s", "’s")
+        ):
+            add(Span(hit.start, hit.end, hit.text), *table[form])
     for cand in cands:  # 'White Manor Country Club', 'Fort Worth Stockyards', 'Kwajalein Atoll'
         if cand.text.endswith(lexicon.VENUE_HEADS) and len(cand.text.split()) >= 2:
             add(cand, cand.text, "region" if cand.text.endswith("Atoll") else "venue")
@@ -800,6 +936,11 @@ def _places(
             city = Span(match.start("city"), match.end("city"), match["city"])
             if city.text.split()[-1] not in lexicon.ORG_HEADS and len(city.text.split()) <= 3:
                 add(city, city.text.title() if city.text.isupper() else city.text, "city")
+    for city, name, kind in _placed(text, table):
+        add(city, name, kind)
+    for match in COUNTY.finditer(text):  # 'New Castle County', 'Chester County'
+        add(Span(match.start(), match.end(), match[0]), match[0], "region")
+    _repeat_places(text, found, taken)
     dateline = facts.release.dateline_span
     if dateline:
         first = re.split(r"[,/]", dateline.text)[0].strip()
@@ -815,6 +956,50 @@ def _places(
             elif part.text in codes:
                 add(part, codes[part.text], "state")
     return list(found.values())
+
+
+PLACE_HEADS = ("County", "Parish", "Province", "Prefecture")
+COUNTY = re.compile(rf"(?<![\w&])(?:[A-Z][a-z]+ ){{1,2}}(?:{'|'.join(PLACE_HEADS)})\b")
+
+
+def _placed(text: str, table: dict[str, tuple[str, str]]) -> list[tuple[Span, str, str]]:
+    """'Tunica, Mississippi', 'Malvern, Pennsylvania', 'Leeds, England': a capitalized name
+    followed by a state or a country is a town there, though the gazetteer (towns of 50,000
+    people or more) does not know it."""
+    out = []
+    for match in CITY_STATE.finditer(text):
+        words = match["city"].split()
+        hit = table.get(match["region"])
+        if (
+            hit is None
+            or hit[1] not in ("state", "country")
+            or words[-1] in lexicon.ORG_HEADS
+            or words[0] in lexicon.NOT_NAMES
+            or LEADING.match(match["city"] + " ")
+        ):
+            continue
+        kind = "region" if words[-1] in ("County", "Parish") else "city"
+        name = table.get(match["city"], (match["city"],))[0]
+        out.append((Span(match.start("city"), match.end("city"), match["city"]), name, kind))
+    return out
+
+
+def _repeat_places(text: str, found: dict[str, _Found], taken: list[tuple[int, int]]) -> None:
+    """A town found by its state ('Tunica, Mississippi') is the same town where the text
+    names it alone again ('production in Tunica.'), not where it opens a longer name."""
+    for place in found.values():
+        known = {(s.start, s.end) for s in place.spans}
+        for surface in {s.text for s in place.spans if " " not in s.text or s.text == place.name}:
+            for at in _uses(text, surface):
+                span = Span(at, at + len(surface), surface)
+                if (span.start, span.end) in known or not _free(span, taken):
+                    continue
+                if re.match(r" [A-Z]", text[span.end : span.end + 2]) or any(
+                    s.start <= span.start < s.end for p in found.values() for s in p.spans
+                ):
+                    continue
+                place.spans.append(span)
+                known.add((span.start, span.end))
 
 
 PART_CUT = re.compile(r",\s*|\s+and\s+(?:the\s+)?|\.\s+|\s*/\s*|\s+-\s+|\s+(?:of|in|the)\s+")

@@ -24,9 +24,19 @@ TITLE = (
     rf"(?:(?:[A-Z][\w\-]*|of|and|for|the|&) )*?(?:{TITLE_WORD})"
     rf"(?:(?: (?:of|for|and|&|the)(?: the)?)?(?: [A-Z][\w\-]*)+)*"
 )
+# AP style writes titles after a name in lower case: 'managing director of X',
+# 'co-founder and chief executive officer of X'.
+LOWER_WORD = "|".join(
+    sorted({w.lower() for w in lexicon.TITLE_WORDS if not w.isupper()}, key=len, reverse=True)
+)
+LOWER_TITLE = (
+    rf"(?:[a-z][\w-]*\s){{0,3}}?(?:{LOWER_WORD})"
+    rf"(?:\s(?:and|&)\s(?:[a-z][\w-]*\s){{0,3}}?(?:{LOWER_WORD}))?(?![\w-])"
+)
 AFTER = re.compile(
     rf"^,? (?:(?:the|a|an|our|its|their) )?(?:(?:new|respected|former|current|"
-    rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?(?P<title>{TITLE})"
+    rf"incoming|newly appointed) )?(?:(?P<owner>[A-Z][\w&.\- ]*?)['’]s )?"
+    rf"(?P<title>{TITLE}|{LOWER_TITLE}(?=,| (?:of|at|for|with)\b))"
 )
 BEFORE = re.compile(
     rf"(?:(?P<owner>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*)*?)(?:['’]s)? )?(?P<title>{TITLE}),? $"
@@ -35,6 +45,11 @@ AS = re.compile(
     rf"^,? (?:(?:has |had |will )?(?:served|serves|serve|joins|joined|join|was named|"
     rf"has been named|is|was|acted|worked|returns|returned) )?(?:as|to) "
     rf"(?:(?:its|the|our|their|a|an) )?(?:[Nn]ew )?(?P<title>{TITLE})"
+)
+# A mayor, governor or senator holds a public office, not a post in the release's issuer.
+PUBLIC_OFFICE = re.compile(
+    r"^(?:Mayor|Governor|Senator|Congressman|Congresswoman|Representative|Minister|"
+    r"Ambassador|President of the United States)\b"
 )
 MEMBERS = re.compile(r"\b(?P<title>team|board|staff|founding team) members?,?\s+(?:including\s+)?")
 
@@ -52,11 +67,12 @@ def add_posts(facts: Facts) -> None:
             in_headline = headline is not None and headline.start <= span.start < headline.end
             for title, org, evidence in _stated(text, span, orgs, only_as=in_headline):
                 title = _clean_title(title)
-                if not title or (person.name, org or issuer) in seen:
+                held_in = org or (None if PUBLIC_OFFICE.match(title) else issuer)
+                if not title or (person.name, held_in) in seen:
                     continue
-                seen.add((person.name, org or issuer))
+                seen.add((person.name, held_in))
                 facts.posts.append(
-                    Post(person=person.name, title=title, organization=org or issuer, span=evidence)
+                    Post(person=person.name, title=title, organization=held_in, span=evidence)
                 )
 
     _members(facts, text, people, issuer, seen)
@@ -198,9 +214,11 @@ def _org_named(owner: str | None, orgs: list[Entity]) -> str | None:
 
 def _clean_title(title: str) -> str:
     title = re.sub(r"^(?:the|a|an)\s+", "", title.strip(" ,"))
+    lower = title.lower()
     return (
         title
         if any(w in lexicon.TITLE_WORDS for w in re.split(r"[\s-]", title))
         or any(w in title for w in lexicon.TITLE_WORDS)
+        or title == lower and any(w.lower() in lower for w in lexicon.TITLE_WORDS if len(w) > 3)
         else ""
     )

@@ -71,6 +71,23 @@ UNITS = {
     "gwh": "GWh",
     "kw": "kW",
     "kwh": "kWh",
+    "meters": "meters",
+    "meter": "meters",
+    "metres": "meters",
+    "metre": "meters",
+    "kilometres": "km",
+    "kilometre": "km",
+    "square kilometers": "square kilometers",
+    "square kilometres": "square kilometers",
+    "square miles": "square miles",
+    "square meters": "square meters",
+    "square metres": "square meters",
+    "hectares": "hectares",
+    "pounds": "pounds",
+    "lbs": "pounds",
+    "gallons": "gallons",
+    "liters": "liters",
+    "litres": "liters",
     "miles": "miles",
     "mile": "miles",
     "square feet": "square feet",
@@ -130,10 +147,15 @@ MONTH_BEFORE = re.compile(rf"{MONTHS}\s*$")
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 WORD_NUMBER = "|".join(sorted(WORDS, key=len, reverse=True))
 SCALE = r"(?:\s?(?:thousand|million|billion|trillion)\b|(?:K|M|B|bn|mn)\b)"
-UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+# 'square feet', 'square-foot' and 'square  feet' are one unit
+UNIT = "|".join(
+    sorted((re.escape(u).replace(r"\ ", r"[\s-]") for u in UNITS), key=len, reverse=True)
+)
 QUALIFIER = "|".join(QUALIFIERS)
+# Every claim starts a word: the look-behind lets the engine skip the inside of words
+# (most of a text) before it tries the alternatives.
 CLAIM = re.compile(
-    rf"(?:(?P<qual>{QUALIFIER})\s+)?"
+    rf"(?<![A-Za-z0-9])(?:(?P<qual>{QUALIFIER})\s+)?"
     rf"(?:(?P<cur>US\$|C\$|CA\$|NT\$|HK\$|\$|€|£)\s?(?P<money>{NUMBER})"
     rf"{SCALE.replace('(?:', '(?P<mscale>', 1)}?"
     rf"|(?P<num>{NUMBER})(?P<plus>\+)?(?P<scale>{SCALE})?"
@@ -142,13 +164,17 @@ CLAIM = re.compile(
     re.IGNORECASE,
 )
 RANGE = re.compile(
-    rf"(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})"
+    rf"(?<![A-Za-z0-9])(?:(?P<qual>between|from)\s+)?(?P<cur>US\$|C\$|CA\$|\$|€|£)?(?P<low>{NUMBER})"
     rf"(?P<lscale>{SCALE})?(?P<lpct>\s?%)?"
     rf"\s?(?:-|–|to|and)\s?(?:US\$|C\$|CA\$|\$|€|£)?(?P<high>{NUMBER})(?P<hscale>{SCALE})?"
     rf"(?:(?P<pct>\s?%|\s(?:percent|per cent)\b)|[\s-]?(?P<unit>{UNIT})\b)?",
     re.IGNORECASE,
 )
-COUNTED = re.compile(r"\s((?:[A-Za-z][\w’'&-]*\s){0,3}?[a-z][\w-]*s)\b")
+# what a count counts: a plural noun phrase ('head enterprises'), plurals without an -s too
+COUNTED = re.compile(
+    r"\s((?:[A-Za-z][\w’'&-]*\s){0,3}?(?:[a-z][\w-]*s|people|staff|personnel|children|"
+    r"men|women|crew))\b"
+)
 NOT_AFTER = re.compile(
     r"^(?:\s?(?:st|nd|rd|th)\b|:\d|/\d|-\d|\.\d|\s?(?:a\.m\.|p\.m\.|am|pm)\b|"
     r"\s(?:of|and|or|to|in|on|by|with)\b)",
@@ -213,9 +239,11 @@ def _not_a_claim(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 12) : match.start()]
     after = text[match.end() : match.end() + 6]
     number = match["num"] or match["money"]
+    paired = before[-1:] == "/" and before[-2:-1].isalpha() and match["unit"]  # '1 MW/2 MWh'
     if (
         before[-1:].isalnum()
         or before[-1:] in ("-", "#", "/", ".")
+        and not paired
         or after[:1].isalnum()
         and not (match["unit"] or match["wunit"] or match["pct"])
     ):
@@ -246,14 +274,14 @@ def _claim(text: str, match: re.Match[str]) -> Quantity | None:
         counts = "money"
     elif match["word"]:
         value = WORDS[match["word"].lower()]
-        unit = UNITS[match["wunit"].lower()] if match["wunit"] else "count"
+        unit = _unit(match["wunit"]) if match["wunit"] else "count"
         counts = _counted(text, match.end()) if unit == "count" else unit
     else:
         value = _number(match["num"]) * SCALES.get((match["scale"] or "").strip().lower(), 1)
         unit = (
             "percent"
             if match["pct"]
-            else UNITS[match["unit"].lower()]
+            else _unit(match["unit"])
             if match["unit"]
             else "count"
         )
@@ -296,7 +324,7 @@ def _range(text: str, match: re.Match[str]) -> Quantity | None:
         if match["cur"]
         else "percent"
         if match["pct"] or match["lpct"]
-        else UNITS[match["unit"].lower()]
+        else _unit(match["unit"])
         if match["unit"]
         else "count"
     )
@@ -314,6 +342,11 @@ def _range(text: str, match: re.Match[str]) -> Quantity | None:
         value_max=_whole(high),
         span=Span(match.start(), end, text[match.start() : end]),
     )
+
+
+def _unit(surface: str) -> str:
+    """The unit's usual name ('Square-Foot' is 'square feet')."""
+    return UNITS[re.sub(r"[\s-]+", " ", surface.lower())]
 
 
 def _whole(value: float) -> int | float:

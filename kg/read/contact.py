@@ -18,6 +18,7 @@ import phonenumbers
 import pycountry
 
 from kg.model import ContactPoint, Span
+from kg.read.text import NAME_WORD, SURNAME
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,23 @@ HEADING = re.compile(
     r"(?:^|(?<=\s\s)|(?<=\.\s))(?:(?:Media|Press|Company|Investor)\s+Contacts?(?:\s+Information)?|"
     r"Contacts?(?:\s+(?:Information|Info|Details))?|CONTACTS?|Corporate Communications|"
     r"For (?:further|more) information(?:,? (?:please )?contact)?(?=\s*:)|"
-    r"Media (?:Inquiries|Relations)(?=\s*:?\s*$))"
+    r"(?:Media|Press) (?:[Ii]nquiries|[Ee]nquiries|[Rr]elations)(?=\s*:?\s*$))"
     r"(?:\b|(?=[A-Z][a-z]))[ \t]*[:：*]?",
     re.MULTILINE,
 )
 STOP = re.compile(
-    r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|"
-    r"SOURCE |Forward-Looking|Certain statements)",
+    r"^(?:Disclaimer|View the original|View source|Related Articles|The post |About |###|Inquiries|SOURCE:|"
+    r"SOURCE |Forward-Looking|Certain statements|Visit us on social media|Follow us on)",
     re.IGNORECASE | re.MULTILINE,
 )
 GLUED_LABELS = ("Office", "Mobile", "Cell", "Direct", "Fax", "Tel", "Email")
-# An address glued to the label before it ('…1717 OfficeEditor@…') starts after the label.
 EMAIL = re.compile(
-    rf"(?!(?:{'|'.join(GLUED_LABELS)})[A-Z])(?:(?<![A-Za-z0-9._%+-])|"
-    rf"{'|'.join(f'(?<={label})' for label in GLUED_LABELS)})"
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+# A phone's label glued to the address after it when the archive lost a line break:
+# '310.299.1717 OfficeEditor@…' is the office phone, then 'Editor@…'.
+GLUED_LABEL = re.compile(rf"(?:{'|'.join(GLUED_LABELS)})(?=[A-Z])")
+AFTER_PHONE = re.compile(r"\d\)?[ \t]?\Z")
 PHONE = re.compile(r"\+?\(?\d{1,4}\)?[\d\s().-]{6,}\d")
 TLD = r"(?:com|org|net|io|ai|co|us|fm|info|biz|gov|edu|uk|de|jp|cn|hk|ca|au|app|tech)"
 WEBSITE = re.compile(
@@ -83,13 +85,42 @@ CONTACT_SENTENCE = re.compile(
 )
 NOT_A_WEBSITE = re.compile(r"^(?:visit (?:our )?website|website|n/?a|none)$", re.IGNORECASE)
 NOT_AN_EMAIL = re.compile(r"^(?:send(?: email)?|email us here)$", re.IGNORECASE)
+DEPARTMENT = re.compile(
+    r"(?:Investor|Media|Public|Press|Corporate|Government)\s+(?:Relations|Office|Affairs|"
+    r"Communications|Team|Desk)|(?:Corporate\s+)?Communications|Marketing|Press|Media"
+)
+DESK = re.compile(
+    r"^(?:Press|Media|Communications|Investor|Public|Corporate)\s+(?:Office|Relations|Team|Desk|"
+    r"Department|Affairs)\s*,\s*(?P<company>[A-Z].+)$"
+)
 ORG_WORDS = re.compile(
     r"\b(?:Inc|LLC|Ltd|Corp|Corporation|Company|Co|Group|Technologies|GmbH|"
-    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners)\b\.?"
+    r"Network|Chiropractic|Team|Media|Agency|Associates|Partners|Systems|Labs|Bank|plc)\b\.?"
 )
-PERSON = re.compile(
-    r"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}"
-)
+PERSON = re.compile(rf"^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?{NAME_WORD}(?:\s+[A-Z]\.)?{SURNAME}{{1,2}}")
+
+
+def email_start(text: str, match: re.Match[str]) -> int:
+    """Where an address found by EMAIL starts, past a phone label glued to it.
+
+    The label is cut only right after a phone number, and not when the whole mailbox is
+    the domain's name: 'OfficeMax@officemax.example' after a number is one address.
+
+    >>> def start(t): return email_start(t, EMAIL.search(t))
+    >>> start("310.299.1717 OfficeEditor@ibn.example"), start("Email: OfficeMax@example.com")
+    (19, 7)
+    >>> start("(937) 555-0100 OfficeMax@officemax.example")
+    15
+    """
+    mailbox, domain = match[0].split("@", 1)
+    label = GLUED_LABEL.match(mailbox)
+    if (
+        label is None
+        or not AFTER_PHONE.search(text, 0, match.start())
+        or mailbox.lower() in domain.lower()
+    ):
+        return match.start()
+    return match.start() + label.end()
 
 
 def country_code(name: str) -> str | None:
@@ -141,7 +172,10 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     elif labelled and _labelled_run(text, labelled[0].start()):
         begin = values_at = labelled[0].start()
     else:
-        return _contact_sentence(path, text, start)
+        block = _trailing_block(text, start)
+        if block is None:
+            return _contact_sentence(path, text, start)
+        begin = values_at = block
     end = _section_end(text, values_at)
     values = _labelled(text, values_at, end)
     first_label = min((v.start for v in values.values()), default=end)
@@ -154,6 +188,32 @@ def find_contact(path: Path, text: str, start: int = 0) -> ContactPoint | None:
     contact = ContactPoint(span=Span(begin, last, text[begin:last]))
     _fill(path, contact, values)
     return contact
+
+
+def _trailing_block(text: str, start: int) -> int | None:
+    """Where a contact block with no heading starts: the short lines that end a release
+    (EIN Presswire's 'Angela Brooks / Harvest Table Food Bank / +1 302-555-0148 / email
+    us here'), when they hold a phone or an address. A sentence is never part of it."""
+    end = _section_end(text, start)
+    block, cursor = None, end
+    for line in reversed(text[start:end].rstrip().split("\n")):
+        line_start = text.rfind(line, start, cursor)
+        cursor = max(line_start, start)
+        stripped = line.strip()
+        if not stripped:
+            if block is not None:
+                break
+            continue
+        if len(stripped) > 80 or stripped.endswith((".", "!", "?", "”", '"')) and not EMAIL.search(
+            stripped
+        ):
+            break
+        block = line_start
+    if block is None or block <= start:
+        return None
+    lines = [x for x in text[block:end].split("\n") if x.strip()]
+    contactable = EMAIL.search(text, block, end) or PHONE.search(text, block, end)
+    return block if len(lines) >= 2 and contactable else None
 
 
 def _second_block(text: str, values: dict[str, Span], end: int) -> None:
@@ -229,11 +289,12 @@ def _labelled(text: str, start: int, end: int) -> dict[str, Span]:
 def _free_form(text: str, start: int, end: int, needs_address: bool = True) -> dict[str, Span]:
     """Pieces of a free-form section: e-mail, phone, website, country, 'City, State', names."""
     values: dict[str, Span] = {}
-    chunk = text[start:end]
+    chunk = original = text[start:end]
     for pattern, field in ((PHONE, "phone"), (WEBSITE, "website"), (EMAIL, "email")):
         match = pattern.search(chunk)
         if match:
-            values[field] = Span(start + match.start(), start + match.end(), match[0])
+            cut = email_start(original, match) if field == "email" else match.start()
+            values[field] = Span(start + cut, start + match.end(), original[cut : match.end()])
             chunk = chunk[: match.start()] + " " * len(match[0]) + chunk[match.end() :]
     taken = [(s.start, s.end) for s in values.values()]
     for line_start, line in _pieces(text, start, end, taken):
@@ -268,6 +329,12 @@ def _pieces(text: str, start: int, end: int, taken: list[tuple[int, int]]) -> li
 def _free_piece(at: int, piece: str, values: dict[str, Span]) -> None:
     piece = re.sub(r"\s*(?:Email Us Here|Visit Our Website|Office)$", "", piece)
     if not piece or piece.endswith((":", "：")):  # 'Media:', 'Investors:' head a sub-block
+        return
+    if DEPARTMENT.fullmatch(piece):  # 'Investor Relations' under a name is no company
+        return
+    desk = DESK.match(piece)  # 'Press Office, Meridian Rail Systems': a desk, then the company
+    if desk and "company" not in values:
+        values["company"] = Span(at + desk.start("company"), at + len(piece), desk["company"])
         return
     if country_code(piece) and "country" not in values:
         values["country"] = Span(at, at + len(piece), piece)

@@ -79,21 +79,23 @@ def _read_date(path: Path, release: Release, all_lines: list[Line]) -> int:
 
 
 def _datetime(path: Path, line: Line, day: re.Match[str], clock: re.Match[str]) -> dt.datetime:
+    """The two date lines as one date-time, read by dateparser (through the date
+    extractor); a name that is no month, or a day the month does not have, is an error
+    naming the line."""
+    from kg.extract.dates import parse_date
+
     month_name = day["month"].lower()
-    months = [i for i, name in enumerate(MONTHS, 1) if name.startswith(month_name)]
-    if len(month_name) < 3 or len(months) != 1:
+    if len(month_name) < 3 or not any(name.startswith(month_name) for name in MONTHS):
         raise InputError(path, f"publication date: {day['month']!r} is not a month", line.number)
-    try:
-        return dt.datetime(
-            int(clock["year"]), months[0], int(day["day"]), int(clock["hour"]), int(clock["minute"])
-        )
-    except ValueError as err:
+    value = parse_date(f"{day['month']} {day['day']}, {clock['year']} {clock['hour']}:{clock['minute']}")
+    if not isinstance(value, dt.datetime):
         raise InputError(
             path,
             f"publication date {line.stripped!r} {clock['year']} at {clock['hour']}:"
-            f"{clock['minute']} is not a real date or time ({err})",
+            f"{clock['minute']} is not a real date or time",
             line.number,
-        ) from None
+        )
+    return value
 
 
 def _find_contact_heading(all_lines: list[Line], start: int) -> int:

@@ -90,3 +90,13 @@ def find_span(text: str, needle: str, start: int = 0, prop: str | None = None) -
     if at < 0:
         return None
     return Span(at, at + len(needle), needle, prop)
+
+
+# The shape of a personal name's word: capitalized, with the inner capital of 'McAllister',
+# 'MacLeod', "O'Connor" or "D'Angelo"; and the lower-case particles that may stand between a
+# first name and a surname ('Sophie van der Berg', 'Ana de la Cruz'). Readers and
+# recognizers share them so that a contact person and a body mention are read alike.
+NAME_WORD = r"(?:(?:Mc|Mac|O['’]|D['’])?[A-Z][a-zà-ÿ'’\-]+)"
+PARTICLE = r"(?:van|von|der|den|de|del|della|la|le|du|da|di|dos|das|bin|ibn|al)"
+PARTICLES = frozenset(PARTICLE[3:-1].split("|"))
+SURNAME = rf"(?:(?: {PARTICLE}){{0,2}} {NAME_WORD})"
