@@ -83,6 +83,7 @@ class Load:
     errors: int
     first_ms: float = math.nan
     bulk: bool = False
+    first_status: int = 200  # when not 200 (or 206), the case was not loaded
 
     def ratio(self, bare: Load | None) -> str:
         if bare is None or not bare.rate.values or not self.rate.values:
@@ -383,23 +384,29 @@ def wrk_once(url: str, case: Case, opts: Options, script: Path | None) -> tuple[
     return parse_wrk(done.stdout)
 
 
-def first_request_ms(port: int, case: Case) -> float:
-    """One request before the load: a page or document not yet in the server's cache."""
-    started = time.perf_counter()
+def first_request(port: int, case: Case) -> tuple[int, float]:
+    """One request before the load, on a page or document not yet in the server's cache:
+    (status, ms); status 0 when nothing answered within FIRST_TIMEOUT seconds."""
     headers = dict(h.split(": ", 1) for h in case.headers)
+    started = time.perf_counter()
     status = status_of(port, case.paths[0] if case.paths else case.path,
-                       {"Accept": case.accept, **headers}, case.method)
-    elapsed = (time.perf_counter() - started) * 1000
-    return elapsed if status in (200, 206) else math.nan
+                       {"Accept": case.accept, **headers}, case.method, timeout=FIRST_TIMEOUT)
+    return status, (time.perf_counter() - started) * 1000
+
+
+FIRST_TIMEOUT = 60.0
 
 
 def load(port: int, case: Case, opts: Options, folder: Path) -> Load:
     """wrk against one case, --repeats times; median with min–max of each figure."""
-    first = first_request_ms(port, case)
+    status, first = first_request(port, case)
+    if status not in (200, 206):  # a page that does not answer would hold every thread of
+        nothing = Spread(())       # the server and spoil the cases after it: not loaded
+        return Load(nothing, nothing, nothing, nothing, 0, first, case.bulk, status)
     script = lua_script(folder, case)
     runs = [wrk_once(f"http://127.0.0.1:{port}{case.path}", case, opts, script)
             for _ in range(opts.repeats)]
-    ok = [r for r in runs if not math.isnan(r[0])]
+    ok = [r for r in runs if r[2] > 0 and not math.isnan(r[0])]  # latencies of runs that had answers
     return Load(Spread(tuple(r[0] for r in ok)), Spread(tuple(r[1] for r in ok)),
                 Spread(tuple(r[2] for r in runs)), Spread(tuple(r[3] for r in runs)),
                 sum(int(r[4]) for r in runs), first, case.bulk)
@@ -428,8 +435,6 @@ def site_cases(picks: dict[str, str]) -> list[Case]:
         Case("person, HTML page", f"/page/{person}", "text/html"),
         Case("hub organization, RDF page 1", f"/data/{hub}", "text/turtle"),
         Case("hub organization, RDF page 2", f"/data/{hub}?page=2", "text/turtle"),
-        Case("hub organization, HTML page 1", f"/page/{hub}", "text/html"),
-        Case("hub organization, HTML page 2", f"/page/{hub}?page=2", "text/html"),
         Case(f"search HTML (q={word})", f"/search?q={urllib.parse.quote(word)}", "text/html"),
         Case("search.json (a name being typed)",
              f"/search.json?q={urllib.parse.quote(typed)}", "application/json"),
@@ -440,6 +445,9 @@ def site_cases(picks: dict[str, str]) -> list[Case]:
              headers=("Range: bytes=0-0",)),
         Case("graph dump GET (dataset.nq.gz)", "/dumps/dataset.nq.gz", bulk=True),
         Case("SPARQL mix (6 queries in turn)", paths[0], paths=paths),
+        # last: on Virtuoso a cold hub page can hold the server's threads for minutes
+        Case("hub organization, HTML page 1", f"/page/{hub}", "text/html"),
+        Case("hub organization, HTML page 2", f"/page/{hub}?page=2", "text/html"),
     ]
 
 
@@ -560,8 +568,8 @@ def embedded_part(report: SizeReport, build_dir: Path, cases: list[Case], opts: 
     ready = f"/data/{report.picks['person']}"
     server = start_server("kg serve (embedded)", kg_command(), env, ready, tmp / "kg.log")
     try:
-        run_cases(report, "embedded", server, cases, opts, tmp)
         report.mix["embedded"] = ms_spread(mix.endpoint_figures(server.port, opts.mix_runs))
+        run_cases(report, "embedded", server, cases, opts, tmp)
         report.memory["kg serve, embedded"] = tree_memory(server.process.pid)
     finally:
         server.stop()
@@ -621,19 +629,20 @@ def virtuoso_part(report: SizeReport, build_dir: Path, nq_gz: Path, cases: list[
     with loaded_virtuoso(root, nq_gz, opts.virtuoso_buffers) as (server, seconds, quads, _):
         report.virtuoso_load_seconds, report.virtuoso_quads = seconds, quads
         print(f"  Virtuoso loaded in {seconds:.1f} s ({quads:,} quads)", flush=True)
-        env = kg_env(build_dir, KG_STORE="sparql", KG_SPARQL_QUERY_URL=server.query_url)
-        site = start_server("kg serve (Virtuoso)", kg_command(), env,
-                            f"/data/{report.picks['person']}", tmp / "kg-virtuoso.log")
-        try:
-            run_cases(report, "virtuoso", site, cases, opts, tmp)
-            report.mix["virtuoso"] = ms_spread(mix.endpoint_figures(site.port, opts.mix_runs))
-            report.memory["kg serve, on Virtuoso"] = tree_memory(site.process.pid)
-        finally:
-            site.stop()
+        # Virtuoso alone first: the site's cold hub pages may leave it busy afterwards
         own = Case("Virtuoso's own /sparql: CONSTRUCT, person",
                    virtuoso_construct_path(report.picks["person_iri"]), "text/turtle")
         report.references[own.title] = ("virtuoso", load(server.http_port, own, opts, tmp))
         report.mix["virtuoso direct"] = ms_spread(direct_mix(server.http_port, opts.mix_runs))
+        env = kg_env(build_dir, KG_STORE="sparql", KG_SPARQL_QUERY_URL=server.query_url)
+        site = start_server("kg serve (Virtuoso)", kg_command(), env,
+                            f"/data/{report.picks['person']}", tmp / "kg-virtuoso.log")
+        try:
+            report.mix["virtuoso"] = ms_spread(mix.endpoint_figures(site.port, opts.mix_runs))
+            run_cases(report, "virtuoso", site, cases, opts, tmp)
+            report.memory["kg serve, on Virtuoso"] = tree_memory(site.process.pid)
+        finally:
+            site.stop()
         pid = pid_with(str(root / "virtuoso.ini"))
         if pid is not None:
             report.memory["Virtuoso"] = f"{vmhwm_mb(pid):,.0f} MB"
@@ -715,7 +724,9 @@ def load_cells(figures: Load, bare: Load | None) -> list[str]:
     rate = figures.rate.cell(0)
     if figures.bulk:  # a download: the bytes matter more than the requests
         rate += f" ({figures.transfer.median:,.0f} MB/s)"
-    first = "–" if math.isnan(figures.first_ms) else f"{figures.first_ms:,.1f}"
+    first = f"{figures.first_ms:,.1f}"
+    if figures.first_status not in (200, 206):
+        first = f"{first} ({figures.first_status or 'no answer'}: not loaded)"
     return [figures.p50.cell(2), figures.p99.cell(1), rate, figures.ratio(bare), first,
             str(figures.errors)]
 
@@ -766,6 +777,16 @@ def child(args: argparse.Namespace) -> bool:
     return False
 
 
+def stop_cleanly_on_signals() -> None:
+    """SIGTERM and SIGINT (ignored in a background job) unwind the stack, so that every
+    server started is stopped and every temporary folder removed by the finally blocks."""
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGINT, leave)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, nargs="+", default=None,
@@ -786,6 +807,7 @@ def main() -> None:
     parser.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child-rdflib", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    stop_cleanly_on_signals()
     if child(args):
         return
     if shutil.which("wrk") is None:
@@ -794,9 +816,8 @@ def main() -> None:
     sizes = args.releases or ([300] if args.quick else [1000, 10000, 100000])
     print(f"command: {' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}; "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}", flush=True)
-    reports = [run_size(n, opts) for n in sizes]
-    for report in reports:
-        print_report(report, opts)
+    for size in sizes:
+        print_report(run_size(size, opts), opts)
     print(f"\n(load average at the end: {os.getloadavg()[0]:.2f}; "
           f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
 
