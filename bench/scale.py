@@ -22,6 +22,7 @@ import http.client
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import signal
@@ -358,8 +359,6 @@ def lua_script(folder: Path, case: Case) -> Path | None:
 
 def parse_wrk(out: str) -> tuple[float, float, float, float, int]:
     """(p50 ms, p99 ms, requests/s, MB/s, errors) from wrk --latency output."""
-    import re
-
     def latency(share: str) -> float:
         found = re.search(rf"^\s*{share}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
         return float(found.group(1)) * UNITS[found.group(2)] if found else math.nan
