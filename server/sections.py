@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.queries import load
+from kg.sparql import bind_many
 from server.describe import count, label_of
 from server.store import PublishedBuild
 
@@ -105,10 +106,24 @@ class SectionBuilder:
         """The rows of a section query, at most ``limit`` (hubs have thousands)."""
         return self.build.store.select(load(name) + f" LIMIT {int(limit)}", {"this": ox.NamedNode(iri)})
 
+    def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
+        """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""
+        iris = {row[name].value for row in rows for name in names if name in row}
+        if not iris:
+            return
+        query = bind_many(load("labels"), "x", [ox.NamedNode(i) for i in sorted(iris)])
+        labels = {r["x"].value: r["label"] for r in self.build.store.select(query) if "label" in r}
+        for row in rows:
+            for name in names:
+                if name in row and row[name].value in labels:
+                    row[f"{name}Label"] = labels[row[name].value]
+
     def sections(self, iri: str) -> Sections:
         found = Sections()
         seen: set[str] = set()
-        for row in self._rows("posts", iri):
+        posts = [dict(row) for row in self._rows("posts", iri)]
+        self._labels(posts, "person", "org")
+        for row in posts:
             post = row["post"].value
             if post in seen:
                 continue
