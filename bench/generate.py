@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -38,8 +40,14 @@ TITLES = ["Chief Executive Officer", "Chief Financial Officer", "Founder", "Pres
 
 def zipf_pick(rng: random.Random, items: list[str], skew: float = 1.2) -> str:
     """An item with probability falling off as a power of its rank: a few hubs, a long tail."""
-    weights = [1 / (rank + 1) ** skew for rank in range(len(items))]
-    return rng.choices(items, weights)[0]
+    return rng.choices(items, cum_weights=_cumulative(len(items), skew))[0]
+
+
+@functools.cache
+def _cumulative(count: int, skew: float) -> list[float]:
+    """The running sums of the rank weights, once per list size: summing them for every
+    pick made generating 100,000 releases quadratic (hours instead of a minute)."""
+    return list(itertools.accumulate(1 / (rank + 1) ** skew for rank in range(count)))
 
 
 def vocabulary(rng: random.Random, releases: int) -> tuple[list[str], list[str], list[str]]:
