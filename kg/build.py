@@ -27,7 +27,7 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.config import Settings
-from kg.dumps import DUMP_FORMATS, GraphDumps, as_records, write_dumps
+from kg.dumps import DUMP_FORMATS, GraphDumps, as_records, gzipped, write_dumps
 from kg.encode import release_triples
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
@@ -37,7 +37,7 @@ from kg.resolve import load_links, resolve
 from kg.search import INDEX_FILE, write_index
 from kg.store import OxigraphStore
 from kg.uris import Uris, slugify
-from kg.validate import ONTOLOGY_FILE, Batch
+from kg.validate import ONTOLOGY_FILE, Batch, conforming
 from kg.vocab import PREFIXES
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,11 @@ class Outcome:
 class Checked:
     """What a worker hands back for one batch of releases, ready to store and dump as it is."""
 
-    rows: list[tuple[int, list[Problem], Graph]]  # each release: triples, problems, SHACL report
+    # each release: triples, problems, and its SHACL report when it has problems (a clean
+    # release's report is the same two triples for all: written by the main process, not sent)
+    rows: list[tuple[int, list[Problem], Graph | None]]
     nquads: bytes  # the valid graphs; lines sorted, so dumps do not depend on batching
+    nquads_gz: bytes  # the same, gzipped here in the worker (the dump appends it as it is)
     trig: bytes  # the same graphs as TriG
     merged: bytes  # their merge as N-Triples: this batch's share of the default graph
     quads: int
@@ -196,7 +199,7 @@ def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
               for facts, path in batch]
     gate = Batch(graphs)
     reports = gate.reports()
-    rows = [(len(graph), report.problems, report.graph)
+    rows = [(len(graph), report.problems, report.graph if report.problems else None)
             for (_, graph, _), report in zip(graphs, reports, strict=True)]
     gate.keep([index for index, report in enumerate(reports) if report.conforms])
     store = gate.store
@@ -208,7 +211,8 @@ def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
                         prefixes=PREFIXES) if nquads else b""
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     merged = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    return Checked(rows, nquads, trig, merged, nquads.count(b"\n"), turtle)  # type: ignore[arg-type]
+    return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig,  # type: ignore[arg-type]
+                   merged, nquads.count(b"\n"), turtle)  # type: ignore[arg-type]
 
 
 def _sorted_lines(data: bytes | None) -> bytes:
@@ -325,16 +329,16 @@ class _Writer:
         graph = ox.NamedNode(self.uris.ontology_graph)
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
                  for t in ox.parse(ontology, ox.RdfFormat.TURTLE)]
-        self.graph_dumps.add(ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+        self.graph_dumps.add(gzipped(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)),
                              ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
                              len(quads))
 
     def add(self, outcomes: list[Outcome], checked: Checked) -> None:
         assert self.store is not None and self.graph_dumps is not None
         if checked.nquads:
-            self.store.load_quads(checked.nquads)
-            self.store.load_default(checked.merged, ox.RdfFormat.N_TRIPLES)
-            self.graph_dumps.add(checked.nquads, checked.trig, checked.quads)
+            # N-Triples lines are N-Quads lines in the default graph: one bulk load for both
+            self.store.load_quads(checked.nquads + checked.merged)
+            self.graph_dumps.add(checked.nquads_gz, checked.trig, checked.quads)
         for outcome, turtle in zip(outcomes, checked.turtle, strict=True):
             if turtle is not None and outcome.ok:
                 self.graph_dumps.add_release(slugify(outcome.release_id),
@@ -387,6 +391,8 @@ def _write_report(path: Path, outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.report is not None:
             report += outcome.report
+        elif outcome.triples is not None:  # validated, no problem
+            report += conforming()
     report.serialize(path, format="turtle")
 
 

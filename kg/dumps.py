@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -64,14 +65,12 @@ def write_dumps(store: OxigraphStore, folder: Path, merged_only: bool = False) -
     """Write every dump format (or only the merged ones) into ``folder``; describe them."""
     folder.mkdir(parents=True, exist_ok=True)
     triples, quads = store.triple_count(), store.quad_count()
-    written = []
-    for spec in DUMP_FORMATS:
-        if merged_only and spec.fmt.supports_datasets:
-            continue
-        path = folder / spec.filename
-        _write(store, spec, path)
-        written.append(_describe(spec, path, quads if spec.fmt.supports_datasets else triples))
-    return written
+    specs = [spec for spec in DUMP_FORMATS if not (merged_only and spec.fmt.supports_datasets)]
+    # one thread per format: Oxigraph serializes and zlib compresses without holding the GIL
+    with ThreadPoolExecutor(max_workers=len(specs)) as pool:
+        list(pool.map(lambda spec: _write(store, spec, folder / spec.filename), specs))
+    return [_describe(spec, folder / spec.filename,
+                      quads if spec.fmt.supports_datasets else triples) for spec in specs]
 
 
 RELEASES_DIR = "releases"
@@ -88,7 +87,9 @@ class GraphDumps:
     """The dumps that keep named graphs, fed a batch of graphs at a time.
 
     N-Quads and TriG documents stay valid when concatenated (TriG allows prefix
-    directives between graphs), so each batch's serialization is appended as it is.
+    directives between graphs), so each batch's serialization is appended as it is; so
+    is each batch's N-Quads gzipped by the worker that made it, since a gzip file may
+    hold several members one after another (RFC 1952) and gunzip reads them as one.
     """
 
     folder: Path
@@ -97,23 +98,26 @@ class GraphDumps:
 
     def __post_init__(self) -> None:
         (self.folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
+        # thousands of small files: opening each one waits on the file system, so a few
+        # threads write them while the build goes on
+        self._writers = ThreadPoolExecutor(max_workers=4)
+        self._written: list[Future[int]] = []
         spec = {s.fmt: s for s in DUMP_FORMATS}
         self.nquads_spec, self.trig_spec = spec[ox.RdfFormat.N_QUADS], spec[ox.RdfFormat.TRIG]
-        # mtime=0 makes the gzip bytes, and so the SHA-256, depend on the content only
-        self._nquads: IO[bytes] = gzip.GzipFile(self.folder / self.nquads_spec.filename, "wb",
-                                                mtime=0, compresslevel=6)
+        self._nquads: IO[bytes] = (self.folder / self.nquads_spec.filename).open("wb")
         self._trig: IO[bytes] = (self.folder / self.trig_spec.filename).open("wb")
 
-    def add(self, nquads: bytes, trig: bytes, quads: int) -> None:
-        """Graphs serialized as N-Quads and as TriG (the same ``quads`` quads)."""
-        self._nquads.write(nquads)
+    def add(self, nquads_gz: bytes, trig: bytes, quads: int) -> None:
+        """Graphs serialized as gzipped N-Quads (see :func:`gzipped`) and as TriG (the same
+        ``quads`` quads)."""
+        self._nquads.write(nquads_gz)
         self._trig.write(trig)
         self.quads += quads
 
     def add_release(self, slug: str, graph: str, turtle: bytes, triples: int) -> None:
         """A release graph's own Turtle file, ``releases/{slug}.ttl``."""
         filename = f"{RELEASES_DIR}/{slug}.ttl"
-        (self.folder / filename).write_bytes(turtle)
+        self._written.append(self._writers.submit((self.folder / filename).write_bytes, turtle))
         self.releases.append(Dump(
             filename=filename, format=ox.RdfFormat.TURTLE.name, media_type="text/turtle",
             encoding=None, description=f"Turtle, the named graph {graph}", bytes=len(turtle),
@@ -121,14 +125,24 @@ class GraphDumps:
 
     def close(self) -> list[Dump]:
         """Finish the files; describe the N-Quads and TriG dumps."""
+        self._writers.shutdown(wait=True)
+        for written in self._written:
+            written.result()  # a failed write fails the build
         self._nquads.close()
         self._trig.close()
         return [_describe(spec, self.folder / spec.filename, self.quads)
                 for spec in (self.nquads_spec, self.trig_spec)]
 
     def discard(self) -> None:
+        self._writers.shutdown(wait=True, cancel_futures=True)
         self._nquads.close()
         self._trig.close()
+
+
+def gzipped(data: bytes) -> bytes:
+    """One gzip member; mtime=0 makes its bytes, and so a dump's SHA-256, depend on the
+    content only."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def _write(store: OxigraphStore, spec: DumpFormat, path: Path) -> None:
