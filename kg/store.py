@@ -2,12 +2,13 @@
 
 The protocol is small on purpose (after rdflib's ``Store`` and Prez's ``Repo``):
 the web app asks for SELECT rows, CONSTRUCT triples, ASK answers and dumps, and
-never learns which store answers. A remote SPARQL store is a later implementation.
+never learns which store answers (``kg/remote.py`` is the remote SPARQL store).
 Values are bound with a VALUES clause built from terms (:func:`kg.sparql.bind`),
 never formatted into query text by hand.
 
 The default graph holds the merge of all named graphs, materialized when the build
-loads the store (:meth:`OxigraphStore.merge_into_default_graph`). Oxigraph's
+loads the store (each batch brings its share, see ``kg/build.py``; for a store filled
+otherwise, :meth:`OxigraphStore.merge_into_default_graph`). Oxigraph's
 ``use_default_graph_as_union`` would instead repeat a triple once per graph that
 holds it (an organization typed in 3,000 releases is counted 3,000 times) and
 multiply joins over such hubs; the materialized merge is a set and is fast.
