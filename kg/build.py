@@ -208,11 +208,11 @@ def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
               for (name, _, _), report in zip(graphs, reports, strict=True)]
     nquads = _sorted_lines(store.dump(format=ox.RdfFormat.N_QUADS))
     trig = ox.serialize(ox.parse(nquads, ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
-                        prefixes=PREFIXES) if nquads else b""
+                        prefixes=PREFIXES) if nquads else None
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     merged = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig,  # type: ignore[arg-type]
-                   merged, nquads.count(b"\n"), turtle)  # type: ignore[arg-type]
+    return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig or b"", merged or b"",
+                   nquads.count(b"\n"), turtle)
 
 
 def _sorted_lines(data: bytes | None) -> bytes:
@@ -352,10 +352,11 @@ class _Writer:
         store.flush()
         releases = self.graph_dumps.releases
         graph_dumps, self.graph_dumps = self.graph_dumps.close(), None
-        dumps = write_dumps(store, folder / "dumps", merged_only=True) + graph_dumps
+        triples = store.triple_count()  # one count of the merged graph serves all below
+        quads = store.quad_count(triples)
+        dumps = write_dumps(store, folder / "dumps", triples) + graph_dumps
         dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
         entities = write_index(store, folder / INDEX_FILE, uris)
-        triples, quads = store.triple_count(), store.quad_count()
         _write_report(folder / "report.ttl", good + bad)
         manifest: dict[str, object] = {
             "build": folder.name,

@@ -61,16 +61,16 @@ class Dump:
     triples: int
 
 
-def write_dumps(store: OxigraphStore, folder: Path, merged_only: bool = False) -> list[Dump]:
-    """Write every dump format (or only the merged ones) into ``folder``; describe them."""
+def write_dumps(store: OxigraphStore, folder: Path, triples: int) -> list[Dump]:
+    """Write the merged dumps (Turtle, N-Triples) from the store into ``folder``; describe
+    them (``triples``: the merged graph's size). The named-graph dumps are written batch by
+    batch (:class:`GraphDumps`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    triples, quads = store.triple_count(), store.quad_count()
-    specs = [spec for spec in DUMP_FORMATS if not (merged_only and spec.fmt.supports_datasets)]
+    specs = [spec for spec in DUMP_FORMATS if not spec.fmt.supports_datasets]
     # one thread per format: Oxigraph serializes and zlib compresses without holding the GIL
     with ThreadPoolExecutor(max_workers=len(specs)) as pool:
         list(pool.map(lambda spec: _write(store, spec, folder / spec.filename), specs))
-    return [_describe(spec, folder / spec.filename,
-                      quads if spec.fmt.supports_datasets else triples) for spec in specs]
+    return [_describe(spec, folder / spec.filename, triples) for spec in specs]
 
 
 RELEASES_DIR = "releases"

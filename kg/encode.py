@@ -22,9 +22,9 @@ LABEL_LENGTH = 80
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
-def release_graph(facts: Facts, uris: Uris, prefixes: bool = True) -> Graph:
+def release_graph(facts: Facts, uris: Uris) -> Graph:
     """The triples of one release: the release itself, its entities and every fact with evidence."""
-    graph = new_graph(prefixes)
+    graph = new_graph()
     for triple in release_triples(facts, uris):
         graph.add(triple)
     return graph

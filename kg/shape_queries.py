@@ -183,20 +183,19 @@ class _Compiler:
         if max(low or 0, (high or 0) + 1) > _MOST_COUNTED:
             raise Unsupported(f"a count above {_MOST_COUNTED - 1} on shape {shape}")
         if low is not None and low > 0:
-            values = [self.fresh() for _ in range(low)]
-            distinct = " && ".join(f"!sameTerm({a}, {b})"
-                                   for a, b in itertools.combinations(values, 2))
-            triples = " ".join(f"{t} {path} {v} ." for v in values)
-            parts.append(f"NOT EXISTS {{ {triples} {f'FILTER ({distinct})' if distinct else ''} }}")
+            parts.append(f"NOT {self._distinct_values(t, path, low)}")
         if high is not None:
-            values = [self.fresh() for _ in range(high + 1)]
-            distinct = " && ".join(f"!sameTerm({a}, {b})"
-                                   for a, b in itertools.combinations(values, 2))
-            triples = " ".join(f"{t} {path} {v} ." for v in values)
-            parts.append(f"EXISTS {{ {triples} {f'FILTER ({distinct})' if distinct else ''} }}")
+            parts.append(self._distinct_values(t, path, high + 1))
         for required in self.g.objects(shape, SH.hasValue):
             parts.append(f"NOT EXISTS {{ {t} {path} {term(required)} . }}")
         return parts
+
+    def _distinct_values(self, t: str, path: str, count: int) -> str:
+        """EXISTS pattern: ``t`` has at least ``count`` distinct values over ``path``."""
+        values = [self.fresh() for _ in range(count)]
+        distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(values, 2))
+        triples = " ".join(f"{t} {path} {v} ." for v in values)
+        return f"EXISTS {{ {triples} {f'FILTER ({distinct})' if distinct else ''} }}"
 
     def _pair_parts(self, shape: Node, path: str, t: str) -> list[str]:
         """lessThan, lessThanOrEquals, equals, disjoint, uniqueLang: pairs of values."""

@@ -163,9 +163,9 @@ class OxigraphStore(Answers):
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(rows[0]["n"].value)
 
-    def quad_count(self) -> int:
+    def quad_count(self, triples: int | None = None) -> int:
         """Quads in the named graphs (what N-Quads and TriG dumps hold)."""
-        return len(self._store) - self.triple_count()
+        return len(self._store) - (self.triple_count() if triples is None else triples)
 
     # -- dumping ---------------------------------------------------------
     def dump(self, output: IO[bytes] | Path, fmt: ox.RdfFormat, graph: str | None = None) -> None:

@@ -36,7 +36,7 @@ from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from kg.encode import Triple
+from kg.encode import Triple, new_graph
 from kg.errors import Problem
 from kg.shape_queries import ShapeQuery, Unsupported, compile_shapes
 from kg.store import quads_of
@@ -157,7 +157,7 @@ class Batch:
 def _graph(triples: Graph | Collection[Triple]) -> Graph:
     if isinstance(triples, Graph):
         return triples
-    graph = Graph(bind_namespaces="none")
+    graph = new_graph(prefixes=False)
     for triple in triples:
         graph.add(triple)
     return graph
