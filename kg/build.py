@@ -17,7 +17,7 @@ import secrets
 import shutil
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.config import Settings
-from kg.dumps import DUMP_FORMATS, GraphDumps, as_records, gzipped, write_dumps
+from kg.dumps import (DUMP_FORMATS, Dump, GraphDumps, MergedDumps, MergedShare, as_records, gzipped,
+                      write_dumps)
 from kg.encode import release_triples
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
@@ -35,9 +36,9 @@ from kg.model import Facts
 from kg.read import read_release, release_files
 from kg.resolve import load_links, resolve
 from kg.search import INDEX_FILE, write_index
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, to_ox
 from kg.uris import Uris, slugify
-from kg.validate import ONTOLOGY_FILE, Batch, conforming
+from kg.validate import ONTOLOGY_FILE, Batch
 from kg.vocab import PREFIXES
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Checked:
     nquads: bytes  # the valid graphs; lines sorted, so dumps do not depend on batching
     nquads_gz: bytes  # the same, gzipped here in the worker (the dump appends it as it is)
     trig: bytes  # the same graphs as TriG
-    merged: bytes  # their merge as N-Triples: this batch's share of the default graph
+    merged: MergedShare  # their merge: this batch's share of the default graph
     quads: int
     turtle: list[bytes | None]  # each valid release graph as Turtle (its own dump)
 
@@ -210,8 +211,9 @@ def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
     trig = ox.serialize(ox.parse(nquads, ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
                         prefixes=PREFIXES) if nquads else None
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    merged = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig or b"", merged or b"",
+    merged = MergedShare.of((q.triple for q in store.quads_for_pattern(
+        None, None, None, ox.DefaultGraph())), uris)
+    return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig or b"", merged,
                    nquads.count(b"\n"), turtle)
 
 
@@ -310,34 +312,41 @@ def _new_folder(build_dir: Path) -> Path:
 class _Writer:
     """Fills a new build folder: the store, then the dumps, search index, report and manifest.
 
-    Each checked batch is loaded as soon as it arrives (N-Quads for the release graphs,
-    N-Triples for their share of the merged default graph: the store keeps a set),
-    so the build never holds the whole dataset in memory.
+    Each checked batch is loaded and dumped as soon as it arrives (N-Quads for the release
+    graphs, N-Triples for the triples it adds to the merged default graph), so the build
+    never holds the whole dataset in memory.
     """
 
     def __init__(self, folder: Path, uris: Uris) -> None:
         self.folder, self.uris = folder, uris
         self.store: OxigraphStore | None = OxigraphStore.create(folder / "store", PREFIXES)
         self.graph_dumps: GraphDumps | None = GraphDumps(folder / "dumps")
-        self._ontology()
+        self.merged: MergedDumps | None = MergedDumps(folder / "dumps")
+        try:
+            self._ontology()
+        except BaseException:
+            self.close()  # the caller never gets this writer to close
+            raise
 
     def _ontology(self) -> None:
-        assert self.store is not None and self.graph_dumps is not None
+        assert self.store is not None and self.graph_dumps is not None and self.merged is not None
         ontology = ONTOLOGY_FILE.read_bytes()
         self.store.load_graph(ontology, ox.RdfFormat.TURTLE, self.uris.ontology_graph)
-        self.store.load_default(ontology, ox.RdfFormat.TURTLE)
+        triples = list(ox.parse(ontology, ox.RdfFormat.TURTLE))
+        lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        self.store.load_default(self.merged.add_shared(lines.splitlines(keepends=True)),
+                                ox.RdfFormat.N_TRIPLES)
         graph = ox.NamedNode(self.uris.ontology_graph)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-                 for t in ox.parse(ontology, ox.RdfFormat.TURTLE)]
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
         self.graph_dumps.add(gzipped(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)),
                              ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
                              len(quads))
 
     def add(self, outcomes: list[Outcome], checked: Checked) -> None:
-        assert self.store is not None and self.graph_dumps is not None
+        assert self.store is not None and self.graph_dumps is not None and self.merged is not None
         if checked.nquads:
             # N-Triples lines are N-Quads lines in the default graph: one bulk load for both
-            self.store.load_quads(checked.nquads + checked.merged)
+            self.store.load_quads(checked.nquads + self.merged.add(checked.merged))
             self.graph_dumps.add(checked.nquads_gz, checked.trig, checked.quads)
         for outcome, turtle in zip(outcomes, checked.turtle, strict=True):
             if turtle is not None and outcome.ok:
@@ -349,15 +358,19 @@ class _Writer:
         """Everything after the last batch: merged dumps, search index, report, manifest."""
         assert self.store is not None and self.graph_dumps is not None
         store, folder, uris = self.store, self.folder, self.uris
-        store.flush()
-        releases = self.graph_dumps.releases
-        graph_dumps, self.graph_dumps = self.graph_dumps.close(), None
-        triples = store.triple_count()  # one count of the merged graph serves all below
-        quads = store.quad_count(triples)
-        dumps = write_dumps(store, folder / "dumps", triples) + graph_dumps
-        dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
-        entities = write_index(store, folder / INDEX_FILE, uris)
-        _write_report(folder / "report.ttl", good + bad)
+        # RocksDB compacts the store (for fast reads later) on its own threads, without the
+        # GIL, while this thread reads the same store for the counts and the search index
+        with ThreadPoolExecutor(max_workers=1) as compaction:
+            compacted = compaction.submit(store.flush)
+            graph_dumps = self.graph_dumps.close()
+            releases, self.graph_dumps = self.graph_dumps.releases, None
+            triples = store.triple_count()  # one count of the merged graph serves all below
+            quads = store.quad_count(triples)
+            dumps = self._merged_dumps(triples) + graph_dumps
+            dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
+            entities = write_index(store, folder / INDEX_FILE, uris)
+            _write_report(folder / "report.ttl", good + bad, uris)
+            compacted.result()
         manifest: dict[str, object] = {
             "build": folder.name,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -379,22 +392,59 @@ class _Writer:
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         return manifest
 
+    def _merged_dumps(self, triples: int) -> list[Dump]:
+        """The merged dumps as streamed, unless they disagree with the store's own count of
+        the merged graph (a triple about a release scoped thing stated by two releases):
+        then they are written again from the store, which holds the merge as a set."""
+        assert self.store is not None and self.merged is not None
+        streamed, merged = self.merged.close(), self.merged
+        self.merged = None
+        if merged.triples == triples:
+            return streamed
+        log.warning("the merged dumps held %d triples, the merged graph %d: writing them "
+                    "again from the store", merged.triples, triples)
+        return write_dumps(self.store, self.folder / "dumps", triples)
+
     def close(self) -> None:
         if self.graph_dumps is not None:
             self.graph_dumps.discard()
             self.graph_dumps = None
+        if self.merged is not None:
+            self.merged.close()
+            self.merged = None
         self.store = None
 
 
-def _write_report(path: Path, outcomes: list[Outcome]) -> None:
-    """Keep the SHACL reports as RDF next to the build, for whoever wants to query them."""
-    report = Graph()
+SH = "http://www.w3.org/ns/shacl#"
+REPORT_PREFIXES = {"sh": SH, "dcterms": "http://purl.org/dc/terms/",
+                   "xsd": "http://www.w3.org/2001/XMLSchema#"}
+ABOUT = ox.NamedNode("http://purl.org/dc/terms/subject")
+REPORT_TYPE = ox.NamedNode(SH + "ValidationReport")
+
+
+def _write_report(path: Path, outcomes: list[Outcome], uris: Uris) -> None:
+    """Keep the SHACL reports as RDF next to the build, for whoever wants to query them:
+    one report per validated release, naming (dcterms:subject) the release graph it checked."""
+    triples: list[ox.Triple] = []
     for outcome in outcomes:
-        if outcome.report is not None:
-            report += outcome.report
-        elif outcome.triples is not None:  # validated, no problem
-            report += conforming()
-    report.serialize(path, format="turtle")
+        if outcome.triples is None:  # never encoded: the manifest says why
+            continue
+        about = ox.NamedNode(uris.graph(outcome.release_id))
+        if outcome.report is None:  # validated, no problem: what pyshacl would have written
+            node = ox.BlankNode()
+            triples += [ox.Triple(node, ox.NamedNode(RDF_TYPE), REPORT_TYPE),
+                        ox.Triple(node, ox.NamedNode(SH + "conforms"), ox.Literal(True))]
+            triples.append(ox.Triple(node, ABOUT, about))
+            continue
+        report = [ox.Triple(*(to_ox(term) for term in triple)) for triple in outcome.report]
+        triples += report
+        triples += [ox.Triple(t.subject, ABOUT, about) for t in report
+                    if t.predicate.value == RDF_TYPE and t.object == REPORT_TYPE]
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE,
+                                  prefixes=REPORT_PREFIXES) or b"")
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def switch_current(build_dir: Path, folder: Path) -> None:

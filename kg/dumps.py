@@ -3,10 +3,16 @@
 Turtle and gzipped N-Triples hold the union of all graphs (what most tools load);
 gzipped N-Quads and TriG keep each release in its named graph (the provenance).
 
-The merged dumps are written from the store at the end of a build. The named-graph
-dumps and the per-release Turtle files are written batch by batch while the build
-checks releases (:class:`GraphDumps`): the worker that checked a batch already
-serialized it, so no step walks the whole dataset in Python.
+Every dump is written batch by batch while the build checks releases: the worker that
+checked a batch already serialized it, so no step walks the whole dataset at the end.
+The named-graph dumps and the per-release Turtle files simply append each batch
+(:class:`GraphDumps`). The merged dumps must hold each triple once although several
+releases state the same triples about an entity (its name, its type): each worker
+splits its batch's merge into triples about one of its own releases, which no other
+batch can hold, and triples about shared entities, which the main process keeps only
+the first time it sees them (:class:`MergedDumps`). The build checks the result against
+the store's own count of the merged graph and rewrites the merged dumps from the store
+if the two ever differ (:func:`write_dumps`).
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
+from kg.uris import Uris
+from kg.vocab import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,35 @@ RELEASES_DIR = "releases"
 
 
 def _describe(spec: DumpFormat, path: Path, triples: int) -> Dump:
+    return _record(spec, path.stat().st_size, sha256(path), triples)
+
+
+def _record(spec: DumpFormat, size: int, digest: str, triples: int) -> Dump:
     return Dump(filename=spec.filename, format=spec.fmt.name, media_type=spec.media_type,
                 encoding="gzip" if spec.gzipped else None, description=spec.description,
-                bytes=path.stat().st_size, sha256=sha256(path), triples=triples)
+                bytes=size, sha256=digest, triples=triples)
+
+
+class _Output:
+    """A dump file being written, with its SHA-256 and size kept as it grows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] = path.open("wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self._file.write(data)
+            self._digest.update(data)
+            self.size += len(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def describe(self, spec: DumpFormat, triples: int) -> Dump:
+        return _record(spec, self.size, self._digest.hexdigest(), triples)
 
 
 @dataclass
@@ -94,18 +129,18 @@ class GraphDumps:
 
     folder: Path
     quads: int = 0
-    releases: list[Dump] = field(default_factory=list)
+    releases: list[Dump] = field(default_factory=list)  # filled in by close()
 
     def __post_init__(self) -> None:
         (self.folder / RELEASES_DIR).mkdir(parents=True, exist_ok=True)
         # thousands of small files: opening each one waits on the file system, so a few
-        # threads write them while the build goes on
+        # threads write (and hash) them while the build goes on
         self._writers = ThreadPoolExecutor(max_workers=4)
-        self._written: list[Future[int]] = []
+        self._written: list[tuple[Future[str], Dump]] = []
         spec = {s.fmt: s for s in DUMP_FORMATS}
         self.nquads_spec, self.trig_spec = spec[ox.RdfFormat.N_QUADS], spec[ox.RdfFormat.TRIG]
-        self._nquads: IO[bytes] = (self.folder / self.nquads_spec.filename).open("wb")
-        self._trig: IO[bytes] = (self.folder / self.trig_spec.filename).open("wb")
+        self._nquads = _Output(self.folder / self.nquads_spec.filename)
+        self._trig = _Output(self.folder / self.trig_spec.filename)
 
     def add(self, nquads_gz: bytes, trig: bytes, quads: int) -> None:
         """Graphs serialized as gzipped N-Quads (see :func:`gzipped`) and as TriG (the same
@@ -117,26 +152,150 @@ class GraphDumps:
     def add_release(self, slug: str, graph: str, turtle: bytes, triples: int) -> None:
         """A release graph's own Turtle file, ``releases/{slug}.ttl``."""
         filename = f"{RELEASES_DIR}/{slug}.ttl"
-        self._written.append(self._writers.submit((self.folder / filename).write_bytes, turtle))
-        self.releases.append(Dump(
+        written = self._writers.submit(_write_hashed, self.folder / filename, turtle)
+        self._written.append((written, Dump(
             filename=filename, format=ox.RdfFormat.TURTLE.name, media_type="text/turtle",
             encoding=None, description=f"Turtle, the named graph {graph}", bytes=len(turtle),
-            sha256=hashlib.sha256(turtle).hexdigest(), triples=triples))
+            sha256="", triples=triples)))
 
     def close(self) -> list[Dump]:
-        """Finish the files; describe the N-Quads and TriG dumps."""
+        """Finish the files; describe the N-Quads and TriG dumps (and fill in releases)."""
         self._writers.shutdown(wait=True)
-        for written in self._written:
-            written.result()  # a failed write fails the build
+        # a failed write fails the build
+        self.releases = [replace(dump, sha256=written.result()) for written, dump in self._written]
         self._nquads.close()
         self._trig.close()
-        return [_describe(spec, self.folder / spec.filename, self.quads)
-                for spec in (self.nquads_spec, self.trig_spec)]
+        return [self._nquads.describe(self.nquads_spec, self.quads),
+                self._trig.describe(self.trig_spec, self.quads)]
 
     def discard(self) -> None:
         self._writers.shutdown(wait=True, cancel_futures=True)
         self._nquads.close()
         self._trig.close()
+
+
+def _write_hashed(path: Path, data: bytes) -> str:
+    """Write a file and return its SHA-256 (in a writer thread: hashlib lets go of the GIL)."""
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+# the kinds of things minted from one release's own id: a triple naming one of them as its
+# subject or object belongs to that release alone (see kg/encode.py)
+RELEASE_SCOPED = frozenset({"release", "quote", "claim", "contact"})
+
+
+@dataclass
+class MergedShare:
+    """One batch's share of the merged graph, serialized by the worker that checked it."""
+
+    own: bytes  # N-Triples (lines sorted) of the triples about the batch's own releases
+    own_gz: bytes  # the same, gzipped
+    own_turtle: bytes  # the same as Turtle, without the prefix directives
+    own_count: int
+    shared: list[bytes]  # N-Triples lines about shared entities, each with its newline
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Triple], uris: Uris) -> MergedShare:
+        own: list[ox.Triple] = []
+        shared: list[ox.Triple] = []
+        for triple in triples:
+            (own if _release_scoped(triple, uris) else shared).append(triple)
+        own_nt = _sorted_ntriples(own)
+        turtle = ox.serialize(ox.parse(own_nt, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                              prefixes=PREFIXES) if own else b""
+        return cls(own_nt, gzipped(own_nt) if own else b"", without_prefixes(turtle or b""),
+                   len(own), _sorted_ntriples(shared).splitlines(keepends=True))
+
+
+def _release_scoped(triple: ox.Triple, uris: Uris) -> bool:
+    for term in (triple.subject, triple.object):
+        if isinstance(term, ox.NamedNode):
+            local = uris.split(term.value)
+            if local is not None and local[0] in RELEASE_SCOPED:
+                return True
+        elif isinstance(term, ox.BlankNode):  # a blank node is never shared between graphs
+            return True
+    return False
+
+
+def _sorted_ntriples(triples: list[ox.Triple]) -> bytes:
+    """N-Triples with sorted lines (a subject's triples together; the same bytes however the
+    releases were batched). A newline inside a literal is escaped, so a line is a triple."""
+    if not triples:
+        return b""
+    lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(keepends=True)
+    return b"".join(sorted(lines))
+
+
+def _prefix_directives() -> bytes:
+    """What Oxigraph writes before the first triple of a Turtle document with our prefixes."""
+    probe = ox.Triple(ox.NamedNode("urn:x-kg:probe"), ox.NamedNode("urn:x-kg:probe"),
+                      ox.Literal("probe"))
+    text = ox.serialize([probe], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    return text[:text.index(b"<urn:x-kg:probe>")]
+
+
+PREFIX_DIRECTIVES = _prefix_directives()
+
+
+def without_prefixes(turtle: bytes) -> bytes:
+    """A Turtle chunk to append after the dump's own prefix directives (if Oxigraph ever wrote
+    them differently they stay: repeating a prefix directive is valid Turtle)."""
+    return turtle[len(PREFIX_DIRECTIVES):] if turtle.startswith(PREFIX_DIRECTIVES) else turtle
+
+
+class MergedDumps:
+    """The merged dumps (Turtle and gzipped N-Triples), fed one batch's share at a time.
+
+    Triples about shared entities are kept the first time they come; 16 bytes of BLAKE2
+    digest per distinct such triple is all the memory this takes.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        spec = {s.fmt: s for s in DUMP_FORMATS}
+        self.turtle_spec, self.ntriples_spec = spec[ox.RdfFormat.TURTLE], spec[ox.RdfFormat.N_TRIPLES]
+        self._turtle = _Output(folder / self.turtle_spec.filename)
+        self._ntriples = _Output(folder / self.ntriples_spec.filename)
+        self._turtle.write(PREFIX_DIRECTIVES)
+        self._seen: set[bytes] = set()
+        self.triples = 0
+
+    def add_shared(self, lines: Iterable[bytes]) -> bytes:
+        """Append the lines not seen before; return them (N-Triples) for the store."""
+        fresh = []
+        for line in lines:
+            key = hashlib.blake2b(line, digest_size=16).digest()
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(line)
+        data = b"".join(fresh)
+        if data:
+            self._append(data, gzipped(data), _turtle_of(data), len(fresh))
+        return data
+
+    def add(self, share: MergedShare) -> bytes:
+        """Append a batch's share; return the N-Triples the store should load for it."""
+        if share.own_count:
+            self._append(share.own, share.own_gz, share.own_turtle, share.own_count)
+        return share.own + self.add_shared(share.shared)
+
+    def _append(self, ntriples: bytes, ntriples_gz: bytes, turtle: bytes, count: int) -> None:
+        self._ntriples.write(ntriples_gz)  # gzip members one after another read as one file
+        self._turtle.write(turtle)
+        self.triples += count
+
+    def close(self) -> list[Dump]:
+        self._turtle.close()
+        self._ntriples.close()
+        return [self._turtle.describe(self.turtle_spec, self.triples),
+                self._ntriples.describe(self.ntriples_spec, self.triples)]
+
+
+def _turtle_of(ntriples: bytes) -> bytes:
+    triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)
+    return without_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+                            or b"")
 
 
 def gzipped(data: bytes) -> bytes:

@@ -23,9 +23,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import DCTERMS, SH, XSD
 
 import kg.build
+import kg.dumps
 from kg.build import BuildResult, build, current_build, read_manifest
 from kg.config import Settings
 from kg.encode import release_graph
@@ -285,12 +286,15 @@ def test_ontology_graph_is_loaded(two: tuple[Settings, BuildResult]) -> None:
 
 
 def test_report_holds_a_conforming_report_per_release(two: tuple[Settings, BuildResult]) -> None:
-    """report.ttl keeps one SHACL report per release; for a good build all conform."""
+    """report.ttl keeps one SHACL report per release, naming the release graph it checked;
+    for a good build all conform."""
     _, result = two
     report = Graph().parse(result.folder / "report.ttl", format="turtle")
     reports = list(report.subjects(None, SH.ValidationReport))
     assert len(reports) == 2
     assert all(report.value(r, SH.conforms) == Literal(True) for r in reports)
+    assert {report.value(r, DCTERMS.subject) for r in reports} == {
+        URIRef(r["graph"]) for r in result.manifest["releases"]}  # type: ignore[union-attr]
 
 
 def test_no_releases_is_a_build_error(tmp_path: Path) -> None:
@@ -364,10 +368,14 @@ def test_failure_while_publishing_removes_the_half_build(
     good = build(settings)
     before = snapshot(settings.build_dir)
 
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise OSError(28, "No space left on device")
+    appended = kg.dumps.MergedDumps._append
 
-    monkeypatch.setattr(kg.build, "write_dumps", broken)
+    def broken(self: kg.dumps.MergedDumps, *args: Any) -> None:
+        if self.triples:  # the ontology went in: now the disk is full
+            raise OSError(28, "No space left on device")
+        appended(self, *args)
+
+    monkeypatch.setattr(kg.dumps.MergedDumps, "_append", broken)
     with pytest.raises(BuildError, match="No space left on device"):
         build(settings)
     assert current_build(settings.build_dir) == good.folder.resolve()
@@ -383,6 +391,11 @@ def test_skip_invalid_publishes_the_valid_releases(tmp_path: Path) -> None:
     assert set(skipped) == {NO_HEADLINE.name, BAD_DATE.name}
     assert any("pf:headline" in r for r in skipped[NO_HEADLINE.name])
     assert any("not a real date" in r for r in skipped[BAD_DATE.name])
+    report = Graph().parse(result.folder / "report.ttl", format="turtle")
+    verdicts = {report.value(r, DCTERMS.subject): report.value(r, SH.conforms)
+                for r in report.subjects(None, SH.ValidationReport)}
+    assert verdicts == {URIRef(URIS.graph(SEED_ID)): Literal(True),  # the bad date: no graph
+                        URIRef(URIS.graph(NO_HEADLINE.stem)): Literal(False)}
     assert {s["file"] for s in result.manifest["skipped"]} == set(skipped)
     assert open_store(result.folder).named_graphs() == sorted(
         [URIS.graph(SEED_ID), URIS.ontology_graph]
@@ -488,6 +501,53 @@ def test_a_post_stated_by_two_releases_is_one_post_citing_both(tmp_path: Path) -
     spans = open_store(result.folder).select(
         f"SELECT DISTINCT ?e WHERE {{ ?post a <{PF.Post}> ; <{PF.evidence}> ?e }}")
     assert len(spans) == 2
+
+
+def merged_lines(folder: Path) -> tuple[list[bytes], set[bytes]]:
+    """The lines of dataset.nt.gz, and the store's merged graph as N-Triples lines."""
+    with gzip.open(folder / "dumps" / "dataset.nt.gz", "rb") as handle:
+        dumped = handle.read().splitlines()
+    store = ox.Store.read_only(str(folder / "store"))
+    merged = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+    return dumped, set(merged.splitlines())
+
+
+def copies_of_acme(root: Path, count: int) -> Settings:
+    """The seed and ``count`` copies of the Acme release: each copy in a batch of its own,
+    and all of them stating the same triples about Acme's people, places and company."""
+    settings = settings_for(root, [SEED_FILE])
+    for index in range(count):
+        shutil.copy(ACME, settings.data_dir / "releases" / f"{200 + index}_acme_copy.txt")
+    return settings
+
+
+def test_merged_dumps_hold_each_triple_once(tmp_path: Path) -> None:
+    """Triples that several releases (in several batches) state are dumped once: the merged
+    N-Triples dump is exactly the store's merged graph, line for line, without repeats."""
+    result = build(copies_of_acme(tmp_path, 8))
+    dumped, merged = merged_lines(result.folder)
+    assert len(dumped) == len(set(dumped)) == len(merged) == result.manifest["triples"]
+    assert {line for line in dumped if b"_:" not in line} == {  # blank nodes are relabelled
+        line for line in merged if b"_:" not in line}
+    ttl = Graph().parse(result.folder / "dumps" / "dataset.ttl", format="turtle")
+    assert len(ttl) == len(merged)
+
+
+def test_merged_dumps_are_rewritten_from_the_store_when_they_disagree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Were a shared triple ever taken for one release's own, the streamed dumps would repeat
+    it; the build sees the count differ from the store's and writes them from the store."""
+    monkeypatch.setattr(kg.dumps, "_release_scoped", lambda triple, uris: True)
+    result = build(copies_of_acme(tmp_path, 3))
+    assert "writing them again from the store" in caplog.text
+    dumped, merged = merged_lines(result.folder)
+    assert len(dumped) == len(set(dumped)) == len(merged) == result.manifest["triples"]
+    ttl = Graph().parse(result.folder / "dumps" / "dataset.ttl", format="turtle")
+    assert len(ttl) == len(merged)
+    listed = {d["filename"]: d for d in result.manifest["dumps"]}  # type: ignore[union-attr]
+    data = (result.folder / "dumps" / "dataset.ttl").read_bytes()
+    assert listed["dataset.ttl"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
 def test_a_parallel_build_publishes_the_same_graph(tmp_path: Path) -> None:
