@@ -208,11 +208,10 @@ def _encode_and_check(batch: list[tuple[Facts, str]], uris: Uris) -> Checked:
                          prefixes=PREFIXES) if report.conforms else None
               for (name, _, _), report in zip(graphs, reports, strict=True)]
     nquads = _sorted_lines(store.dump(format=ox.RdfFormat.N_QUADS))
-    trig = ox.serialize(ox.parse(nquads, ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
-                        prefixes=PREFIXES) if nquads else None
+    trig = store.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES) if nquads else None
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    merged = MergedShare.of((q.triple for q in store.quads_for_pattern(
-        None, None, None, ox.DefaultGraph())), uris)
+    merged = MergedShare.of(
+        store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b"", uris)
     return Checked(rows, nquads, gzipped(nquads) if nquads else b"", trig or b"", merged,
                    nquads.count(b"\n"), turtle)
 

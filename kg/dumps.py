@@ -17,8 +17,10 @@ if the two ever differ (:func:`write_dumps`).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import re
 import shutil
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -196,36 +198,38 @@ class MergedShare:
     shared: list[bytes]  # N-Triples lines about shared entities, each with its newline
 
     @classmethod
-    def of(cls, triples: Iterable[ox.Triple], uris: Uris) -> MergedShare:
-        own: list[ox.Triple] = []
-        shared: list[ox.Triple] = []
-        for triple in triples:
-            (own if _release_scoped(triple, uris) else shared).append(triple)
-        own_nt = _sorted_ntriples(own)
-        turtle = ox.serialize(ox.parse(own_nt, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                              prefixes=PREFIXES) if own else b""
-        return cls(own_nt, gzipped(own_nt) if own else b"", without_prefixes(turtle or b""),
-                   len(own), _sorted_ntriples(shared).splitlines(keepends=True))
+    def of(cls, ntriples: bytes, uris: Uris) -> MergedShare:
+        """Split a batch's merge (N-Triples, as Oxigraph writes it: one triple a line)."""
+        scoped = _scoped_pattern(uris.base)
+        own: list[bytes] = []
+        shared: list[bytes] = []
+        for line in ntriples.splitlines(keepends=True):
+            (own if scoped.search(line) else shared).append(line)
+        own.sort()
+        shared.sort()
+        own_nt = b"".join(own)
+        return cls(own_nt, gzipped(own_nt) if own else b"", turtle_of(own_nt), len(own), shared)
 
 
-def _release_scoped(triple: ox.Triple, uris: Uris) -> bool:
-    for term in (triple.subject, triple.object):
-        if isinstance(term, ox.NamedNode):
-            local = uris.split(term.value)
-            if local is not None and local[0] in RELEASE_SCOPED:
-                return True
-        elif isinstance(term, ox.BlankNode):  # a blank node is never shared between graphs
-            return True
-    return False
+@functools.lru_cache(maxsize=4)
+def _scoped_pattern(base: str) -> re.Pattern[bytes]:
+    """Finds a subject or object that is one of a release's own things, or a blank node
+    (never shared between graphs). Text in a literal that happens to look like one only makes
+    a shared triple look like a release's own: the build's final count would catch it."""
+    kinds = b"|".join(kind.encode() for kind in sorted(RELEASE_SCOPED))
+    own = b"<" + re.escape(f"{base}id/".encode()) + b"(?:" + kinds + b")[/>#]"
+    return re.compile(b"(?:^|\\s)(?:" + own + b"|_:)")
 
 
-def _sorted_ntriples(triples: list[ox.Triple]) -> bytes:
-    """N-Triples with sorted lines (a subject's triples together; the same bytes however the
-    releases were batched). A newline inside a literal is escaped, so a line is a triple."""
-    if not triples:
+def turtle_of(ntriples: bytes) -> bytes:
+    """N-Triples as Turtle, without the prefix directives (the dump writes them once). An
+    in-memory store does it without a Python object per triple, a subject's triples together."""
+    if not ntriples:
         return b""
-    lines = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").splitlines(keepends=True)
-    return b"".join(sorted(lines))
+    store = ox.Store()
+    store.load(ntriples, ox.RdfFormat.N_TRIPLES)
+    return without_prefixes(store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
+                                       prefixes=PREFIXES) or b"")
 
 
 def _prefix_directives() -> bytes:
@@ -271,7 +275,7 @@ class MergedDumps:
                 fresh.append(line)
         data = b"".join(fresh)
         if data:
-            self._append(data, gzipped(data), _turtle_of(data), len(fresh))
+            self._append(data, gzipped(data), turtle_of(data), len(fresh))
         return data
 
     def add(self, share: MergedShare) -> bytes:
@@ -290,12 +294,6 @@ class MergedDumps:
         self._ntriples.close()
         return [self._turtle.describe(self.turtle_spec, self.triples),
                 self._ntriples.describe(self.ntriples_spec, self.triples)]
-
-
-def _turtle_of(ntriples: bytes) -> bytes:
-    triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES)
-    return without_prefixes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-                            or b"")
 
 
 def gzipped(data: bytes) -> bytes:

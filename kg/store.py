@@ -209,6 +209,24 @@ def to_ox(term: object) -> Term:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def from_ox(term: Term) -> Any:
+    """A pyoxigraph term as the rdflib term with the same meaning (for pyshacl and tests)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
 def quads_of(graph_iri: str, triples: Iterable[tuple[object, object, object]]) -> Iterator[ox.Quad]:
     """rdflib triples as pyoxigraph quads in the named graph ``graph_iri``."""
     graph = ox.NamedNode(graph_iri)

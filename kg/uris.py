@@ -9,6 +9,7 @@ Templates and views never build these strings themselves.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -20,6 +21,7 @@ MAX_SLUG = 80
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same names come back in release after release
 def slugify(text: str) -> str:
     """A readable, stable slug: lower case, accents dropped, words joined by '-'.
 

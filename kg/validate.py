@@ -39,7 +39,7 @@ from rdflib.namespace import RDF, SH
 from kg.encode import Triple, new_graph
 from kg.errors import Problem
 from kg.shape_queries import ShapeQuery, Unsupported, compile_shapes
-from kg.store import quads_of
+from kg.store import from_ox, quads_of
 from kg.vocab import ONTOLOGY_DIR, PF, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,11 @@ class Batch:
         self.items = list(items)
         self.store = ox.Store()
         for name, graph, _ in self.items:
-            self.store.extend(quads_of(name, graph))
+            if isinstance(graph, Graph):
+                self.store.extend(quads_of(name, graph))
+            else:  # the encoder's own pyoxigraph terms
+                iri = ox.NamedNode(name)
+                self.store.extend([ox.Quad(s, p, o, iri) for s, p, o in graph])
 
     def reports(self) -> list[Report]:
         """One report per graph, in order; only flagged graphs go through :func:`check`."""
@@ -158,8 +162,8 @@ def _graph(triples: Graph | Collection[Triple]) -> Graph:
     if isinstance(triples, Graph):
         return triples
     graph = new_graph(prefixes=False)
-    for triple in triples:
-        graph.add(triple)
+    for s, p, o in triples:
+        graph.add((from_ox(s), from_ox(p), from_ox(o)))
     return graph
 
 
