@@ -70,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Update requests `kg publish` keeps in flight at once; 1 sends them one by one."),
     Setting("publish_method", str, "update",
             "How `kg publish` writes graphs: 'update' (SPARQL 1.1 Update, any store) or 'virtuoso' "
-            "(Virtuoso's N-Quads loader called from SPARQL Update, about 5x faster; the update "
+            "(new graphs through Virtuoso's N-Quads loader, called from SPARQL Update; the update "
             "account must be allowed to call SQL functions, as dba is)."),
     Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
             "License of the published data (an IRI), stated in the VoID/DCAT description."),

@@ -406,6 +406,19 @@ def test_virtuoso_batches_are_n_quads_with_their_records() -> None:
     assert quads[0].object == ox.Literal("x . y") and quads[2].object == ox.Literal("abc")
 
 
+def test_loader_requests_stay_under_the_loaders_flush(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request over the loader's buffer would be inserted in two commits (half a graph seen)."""
+    import kg.publish
+    from kg.publish import GraphDump, GraphWrite, _under_loader_flush
+
+    monkeypatch.setattr(kg.publish, "LOADER_MAX_ROWS", 250)
+    writes = [GraphWrite(GraphDump(f"urn:g{i}", b"<urn:s> <urn:p> <urn:o> .\n" * 100, 100, "d"),
+                         False, False) for i in range(5)]
+    assert [len(group) for group in _under_loader_flush(writes)] == [2, 2, 1]
+    monkeypatch.setattr(kg.publish, "LOADER_MAX_ROWS", 10)
+    assert [len(group) for group in _under_loader_flush(writes)] == [1, 1, 1, 1, 1]
+
+
 def test_an_unknown_publish_method_is_a_configuration_error() -> None:
     from kg.errors import ConfigError
 
