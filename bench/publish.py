@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +38,7 @@ from bench.generate import published_build  # noqa: E402
 from kg.publish import publication_graph, publish  # noqa: E402
 from kg.remote import Endpoint, RemoteStore  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.virtuoso import running_virtuoso  # noqa: E402
+from tests.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
 
 BASE = "http://127.0.0.1:5000/"
 BASELINE = "d4e00d2"  # main when branch publish-fast started (SPARQL Update, 2 threads)
@@ -99,6 +100,32 @@ def server_seconds(ini: Path) -> float:
     return float("nan")
 
 
+def today(build_dir: Path, batch: int, threads: int, method: str, endpoint: Endpoint) -> object:
+    """A publish by today's code with ``method`` (KG_PUBLISH_METHOD)."""
+    return publish(build_dir, RemoteStore(endpoint), batch, threads=threads, method=method)
+
+
+def timed_run(label: str, run: Callable[[Endpoint], object], server: Virtuoso, root: Path,
+              names: list[str], total: int) -> float:
+    """One publish into ``server`` (its folder ``root``) after its release graphs were
+    dropped, checked; triples/s."""
+    endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password, timeout=600)
+    store = RemoteStore(endpoint)
+    dropped = drop_all(store, names)
+    ini = root / "virtuoso.ini"
+    server_cpu, client_cpu = server_seconds(ini), time.process_time()
+    started = time.perf_counter()
+    run(endpoint)
+    seconds = time.perf_counter() - started
+    server_cpu, client_cpu = server_seconds(ini) - server_cpu, time.process_time() - client_cpu
+    held = remote_triples(store, f"{BASE}graph/")
+    assert held == total, f"{label}: the store holds {held} triples, not {total}"
+    print(f"{label}: {seconds:6.2f} s, {total / seconds:9,.0f} triples/s, CPU s: Virtuoso "
+          f"{server_cpu:.2f}, client {client_cpu:.2f} (graphs dropped before in {dropped:.1f} s)",
+          flush=True)
+    return total / seconds
+
+
 def summary(label: str, rates: list[float]) -> str:
     return (f"{label:<8} median {statistics.median(rates):>9,.0f} triples/s "
             f"(min {min(rates):,.0f}, max {max(rates):,.0f}; {len(rates)} runs)")
@@ -111,7 +138,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="KG_PUBLISH_THREADS of today's methods")
     parser.add_argument("--batch", type=int, default=10_000, help="KG_PUBLISH_BATCH of today's methods")
     parser.add_argument("--baseline", default=BASELINE, help="commit whose kg publish is the baseline")
-    parser.add_argument("--skip-old", action="store_true", help="time the new method only")
+    parser.add_argument("--skip-old", action="store_true", help="time today's methods only")
+    parser.add_argument("--fresh", action="store_true",
+                        help="a new, empty Virtuoso for every run (a first publish: IRIs new to it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-bench-publish-") as tmp:
         folder = Path(tmp)
@@ -121,33 +150,26 @@ def main() -> None:
         print(f"build: {args.releases} releases, {total:,} triples in release graphs "
               f"({time.perf_counter() - started:.1f} s to generate)")
         old = None if args.skip_old else baseline_publish(args.baseline, folder)
-        ini = folder / "virtuoso" / "virtuoso.ini"
-        with running_virtuoso(folder / "virtuoso", free_port(), free_port()) as server:
-            endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password,
-                                timeout=600)
-            store = RemoteStore(endpoint)
-            methods: dict[str, Callable[[], object]] = {
-                name: partial(publish, build_dir, RemoteStore(endpoint), args.batch,
-                              threads=args.threads, method=name) for name in ("update", "virtuoso")}
-            if old is not None:
-                methods["old"] = lambda: old(build_dir, endpoint)
-            rates: dict[str, list[float]] = {name: [] for name in methods}
+        methods: dict[str, Callable[[Endpoint], object]] = {
+            name: partial(today, build_dir, args.batch, args.threads, name)
+            for name in ("update", "virtuoso")}
+        if old is not None:
+            methods["old"] = partial(old, build_dir)
+        rates: dict[str, list[float]] = {name: [] for name in methods}
+        with ExitStack() as stack:
+            shared = None if args.fresh else stack.enter_context(
+                running_virtuoso(folder / "virtuoso", free_port(), free_port()))
             for repeat in range(args.repeats):
                 names_in_order = sorted(methods)
-                order = names_in_order[repeat % 3:] + names_in_order[:repeat % 3]
-                for name in order:
-                    dropped = drop_all(store, names)
-                    server, client = server_seconds(ini), time.process_time()
-                    started = time.perf_counter()
-                    methods[name]()
-                    seconds = time.perf_counter() - started
-                    server, client = server_seconds(ini) - server, time.process_time() - client
-                    held = remote_triples(store, f"{BASE}graph/")
-                    assert held == total, f"{name}: the store holds {held} triples, not {total}"
-                    rates[name].append(total / seconds)
-                    print(f"repeat {repeat + 1} {name:<8}: {seconds:6.2f} s, "
-                          f"{total / seconds:9,.0f} triples/s, CPU s: Virtuoso {server:.2f}, "
-                          f"client {client:.2f} (graphs dropped before in {dropped:.1f} s)", flush=True)
+                for name in names_in_order[repeat % 3:] + names_in_order[:repeat % 3]:
+                    label = f"repeat {repeat + 1} {name:<8}"
+                    if shared is not None:
+                        rates[name].append(timed_run(label, methods[name], shared,
+                                                     folder / "virtuoso", names, total))
+                        continue
+                    root = folder / f"virtuoso-{repeat}-{name}"  # empty: IRIs new to the store
+                    with running_virtuoso(root, free_port(), free_port()) as server:
+                        rates[name].append(timed_run(label, methods[name], server, root, names, total))
         for name, values in rates.items():
             print(summary(name, values))
         if "old" in rates:

@@ -145,7 +145,8 @@ class RemoteStore(Answers):
         For Virtuoso's loader path (``KG_PUBLISH_METHOD=virtuoso``): the update reads the file
         with ``bif:http_param(name)``, so megabytes of data are never lexed as a SPARQL
         literal (Virtuoso's SPARQL compiler is slower than its INSERT DATA on a long literal).
-        The SPARQL 1.1 Protocol allows ``update=`` in a form; the extra part is Virtuoso's.
+        This is Virtuoso's, not the SPARQL 1.1 Protocol's (which knows urlencoded forms only):
+        it reads ``update=`` from a multipart form too, which spares encoding the file.
         """
         self._post_update(files={"update": (None, update.encode("utf-8"), "application/sparql-update"),
                                  name: (None, content, media_type)})
