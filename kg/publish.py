@@ -315,7 +315,6 @@ def _update_in_halves(remote: RemoteStore, operations: list[str]) -> None:
 
 QUADS_PART = "kg-quads"  # the form field carrying the batch's N-Quads
 TTLP_NQUADS = 512  # DB.DBA.TTLP flag: the text is N-Quads (each line names its graph)
-TTLP_FLAGS = TTLP_NQUADS
 TTLP_LOGGED = 1  # log_enable mode 1: logged, inside the caller's transaction
 TTLP_TRANSACTIONAL = 1  # no loader threads (the rows still get one commit before them)
 LOADER_MAX_ROWS = 900_000  # under the loader's flush of 1,000,000 rows (dc_max_batch_sz)
@@ -378,7 +377,7 @@ def _virtuoso_load(publication: str) -> str:
     """
     return (f"DELETE {{ GRAPH {iri(publication)} {{ {iri(publication)} <urn:kg:loaded> ?n }} }} "
             f"WHERE {{ BIND (<sql:TTLP>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
-            f"{_string(publication)}, {TTLP_FLAGS}, {TTLP_LOGGED}, {TTLP_TRANSACTIONAL}) AS ?n) }}")
+            f"{_string(publication)}, {TTLP_NQUADS}, {TTLP_LOGGED}, {TTLP_TRANSACTIONAL}) AS ?n) }}")
 
 
 def _nquads(writes: list[GraphWrite], publication: str) -> bytes:
