@@ -1,26 +1,31 @@
-"""Time `kg publish` into a real Virtuoso: the method before branch publish-speed against today's.
+"""Time `kg publish` into a real Virtuoso: the baseline commit's method against today's two.
 
 A build of N generated releases (bench/generate.py, about 130 triples each) is published
 into a Virtuoso started for the run (tests/virtuoso.py: Debian's virtuoso-opensource,
 its own ini in a temporary folder). Each repeat publishes with the old method (the
 kg/publish.py and kg/remote.py of ``--baseline`` loaded from git, so the baseline is
-exactly the code that was replaced) and with the new one, in alternating order, each
-into a store whose release graphs were dropped first. Every publish is checked: the store
-must then hold every triple of the build's release graphs.
+exactly the code that was replaced) and with today's ``update`` (SPARQL 1.1 Update) and
+``virtuoso`` (KG_PUBLISH_METHOD=virtuoso: Virtuoso's N-Quads loader) methods, in rotating
+order, each into a store whose release graphs were dropped first (a first publish: every
+graph new). Every publish is checked: the store must then hold every triple of the build's
+release graphs.
 
-    .venv/bin/python bench/publish.py --releases 2000 --repeats 3
+    .venv/bin/python bench/publish.py --releases 2000 --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 
@@ -33,10 +38,10 @@ from bench.generate import published_build  # noqa: E402
 from kg.publish import publication_graph, publish  # noqa: E402
 from kg.remote import Endpoint, RemoteStore  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.virtuoso import running_virtuoso  # noqa: E402
+from tests.virtuoso import Virtuoso, running_virtuoso  # noqa: E402
 
 BASE = "http://127.0.0.1:5000/"
-BASELINE = "96de3a2"  # main when branch publish-speed started
+BASELINE = "d4e00d2"  # main when branch publish-fast started (SPARQL Update, 2 threads)
 
 
 def baseline_publish(commit: str, folder: Path) -> Callable[..., object]:
@@ -54,7 +59,7 @@ def baseline_publish(commit: str, folder: Path) -> Callable[..., object]:
     store_module = importlib.import_module("kg_baseline.remote")
 
     def run(build_dir: Path, endpoint: Endpoint) -> object:
-        return module.publish(build_dir, store_module.RemoteStore(endpoint))
+        return module.publish(build_dir, store_module.RemoteStore(endpoint), threads=2)
     return run
 
 
@@ -83,8 +88,46 @@ def drop_all(store: RemoteStore, names: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def server_seconds(ini: Path) -> float:
+    """CPU seconds (user + system) the Virtuoso started with ``ini`` has used so far."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(ini) in (proc / "cmdline").read_text():
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return float("nan")
+
+
+def today(build_dir: Path, batch: int, threads: int, method: str, endpoint: Endpoint) -> object:
+    """A publish by today's code with ``method`` (KG_PUBLISH_METHOD)."""
+    return publish(build_dir, RemoteStore(endpoint), batch, threads=threads, method=method)
+
+
+def timed_run(label: str, run: Callable[[Endpoint], object], server: Virtuoso, root: Path,
+              names: list[str], total: int) -> float:
+    """One publish into ``server`` (its folder ``root``) after its release graphs were
+    dropped, checked; triples/s."""
+    endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password, timeout=600)
+    store = RemoteStore(endpoint)
+    dropped = drop_all(store, names)
+    ini = root / "virtuoso.ini"
+    server_cpu, client_cpu = server_seconds(ini), time.process_time()
+    started = time.perf_counter()
+    run(endpoint)
+    seconds = time.perf_counter() - started
+    server_cpu, client_cpu = server_seconds(ini) - server_cpu, time.process_time() - client_cpu
+    held = remote_triples(store, f"{BASE}graph/")
+    assert held == total, f"{label}: the store holds {held} triples, not {total}"
+    print(f"{label}: {seconds:6.2f} s, {total / seconds:9,.0f} triples/s, CPU s: Virtuoso "
+          f"{server_cpu:.2f}, client {client_cpu:.2f} (graphs dropped before in {dropped:.1f} s)",
+          flush=True)
+    return total / seconds
+
+
 def summary(label: str, rates: list[float]) -> str:
-    return (f"{label:<5} median {statistics.median(rates):>9,.0f} triples/s "
+    return (f"{label:<8} median {statistics.median(rates):>9,.0f} triples/s "
             f"(min {min(rates):,.0f}, max {max(rates):,.0f}; {len(rates)} runs)")
 
 
@@ -92,10 +135,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2, help="KG_PUBLISH_THREADS of the new method")
-    parser.add_argument("--batch", type=int, default=10_000, help="KG_PUBLISH_BATCH of the new method")
+    parser.add_argument("--threads", type=int, default=2, help="KG_PUBLISH_THREADS of today's methods")
+    parser.add_argument("--batch", type=int, default=10_000, help="KG_PUBLISH_BATCH of today's methods")
     parser.add_argument("--baseline", default=BASELINE, help="commit whose kg publish is the baseline")
-    parser.add_argument("--skip-old", action="store_true", help="time the new method only")
+    parser.add_argument("--skip-old", action="store_true", help="time today's methods only")
+    parser.add_argument("--fresh", action="store_true",
+                        help="a new, empty Virtuoso for every run (a first publish: IRIs new to it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-bench-publish-") as tmp:
         folder = Path(tmp)
@@ -105,34 +150,32 @@ def main() -> None:
         print(f"build: {args.releases} releases, {total:,} triples in release graphs "
               f"({time.perf_counter() - started:.1f} s to generate)")
         old = None if args.skip_old else baseline_publish(args.baseline, folder)
-        with running_virtuoso(folder / "virtuoso", free_port(), free_port()) as server:
-            endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password,
-                                timeout=600)
-            store = RemoteStore(endpoint)
-            methods: dict[str, Callable[[], object]] = {
-                "new": lambda: publish(build_dir, RemoteStore(endpoint), args.batch,
-                                       threads=args.threads)}
-            if old is not None:
-                methods["old"] = lambda: old(build_dir, endpoint)
-            rates: dict[str, list[float]] = {name: [] for name in methods}
+        methods: dict[str, Callable[[Endpoint], object]] = {
+            name: partial(today, build_dir, args.batch, args.threads, name)
+            for name in ("update", "virtuoso")}
+        if old is not None:
+            methods["old"] = partial(old, build_dir)
+        rates: dict[str, list[float]] = {name: [] for name in methods}
+        with ExitStack() as stack:
+            shared = None if args.fresh else stack.enter_context(
+                running_virtuoso(folder / "virtuoso", free_port(), free_port()))
             for repeat in range(args.repeats):
-                order = sorted(methods, reverse=repeat % 2 == 1)
-                for name in order:
-                    dropped = drop_all(store, names)
-                    started = time.perf_counter()
-                    methods[name]()
-                    seconds = time.perf_counter() - started
-                    held = remote_triples(store, f"{BASE}graph/")
-                    assert held == total, f"{name}: the store holds {held} triples, not {total}"
-                    rates[name].append(total / seconds)
-                    print(f"repeat {repeat + 1} {name}: {seconds:6.2f} s, "
-                          f"{total / seconds:9,.0f} triples/s (graphs dropped before in {dropped:.1f} s)",
-                          flush=True)
+                names_in_order = sorted(methods)
+                for name in names_in_order[repeat % 3:] + names_in_order[:repeat % 3]:
+                    label = f"repeat {repeat + 1} {name:<8}"
+                    if shared is not None:
+                        rates[name].append(timed_run(label, methods[name], shared,
+                                                     folder / "virtuoso", names, total))
+                        continue
+                    root = folder / f"virtuoso-{repeat}-{name}"  # empty: IRIs new to the store
+                    with running_virtuoso(root, free_port(), free_port()) as server:
+                        rates[name].append(timed_run(label, methods[name], server, root, names, total))
         for name, values in rates.items():
             print(summary(name, values))
         if "old" in rates:
-            ratio = statistics.median(rates["new"]) / statistics.median(rates["old"])
-            print(f"new / old (medians): {ratio:.1f}x")
+            for name in ("update", "virtuoso"):
+                ratio = statistics.median(rates[name]) / statistics.median(rates["old"])
+                print(f"{name} / old (medians): {ratio:.1f}x")
 
 
 if __name__ == "__main__":

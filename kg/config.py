@@ -68,6 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
             "About how many triples `kg publish` sends in one update request (whole graphs)."),
     Setting("publish_threads", int, 2,
             "Update requests `kg publish` keeps in flight at once; 1 sends them one by one."),
+    Setting("publish_method", str, "update",
+            "How `kg publish` writes graphs: 'update' (SPARQL 1.1 Update, any store) or 'virtuoso' "
+            "(new graphs through Virtuoso's N-Quads loader, called from SPARQL Update; the update "
+            "account must be allowed to call SQL functions, as dba is)."),
     Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
             "License of the published data (an IRI), stated in the VoID/DCAT description."),
 )
@@ -101,6 +105,7 @@ class Settings:
     sparql_password: str = ""
     publish_batch: int = 10_000
     publish_threads: int = 2
+    publish_method: str = "update"
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
@@ -121,6 +126,9 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
                                   "expected at least 1")
+        if self.publish_method not in ("update", "virtuoso"):
+            raise ConfigError(f"KG_PUBLISH_METHOD has value {self.publish_method!r}; "
+                              "expected 'update' or 'virtuoso'")
         if self.max_rows < 0:
             raise ConfigError(f"KG_MAX_ROWS has value {self.max_rows!r}; expected 0 (no cap) or more")
         if self.query_timeout <= 0:

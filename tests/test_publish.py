@@ -97,18 +97,21 @@ def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> No
     assert missing.returncode == 2 and "KG_SPARQL_QUERY_URL" in missing.stderr
 
 
-def test_line_separators_inside_literals_survive_publishing(scratch_virtuoso, tmp_path: Path) -> None:
-    """U+2028, U+2029 and U+0085 stay raw inside N-Triples literals; they must not split lines."""
+@pytest.mark.parametrize("method", ["update", "virtuoso"])
+def test_line_separators_inside_literals_survive_publishing(scratch_virtuoso, tmp_path: Path,
+                                                            method: str) -> None:
+    """U+2028, U+2029 and U+0085 stay raw inside N-Triples literals; they must not split lines
+    (nor must quotes, backslashes and characters beyond the BMP trouble either method)."""
     data = copy_data(tmp_path / "data", [])
-    odd = "Line\u2028separated\u2029and\u0085more."
+    odd = "Z\u00fcrich \U0001f600 Line\u2028separated\u2029and\u0085more \"quoted\" back\\slash."
     text = EXTRA.read_text(encoding="utf-8").replace("\n\n", f"\n\n{odd}\n\n", 1)
     (data / "releases" / "150_separators.txt").write_text(text, encoding="utf-8")
-    settings = Settings(base_uri="http://separators.test/", data_dir=data, build_dir=tmp_path / "b")
+    base = f"http://{method}.separators.test/"
+    settings = Settings(base_uri=base, data_dir=data, build_dir=tmp_path / "b")
     build(settings)
     store = remote(scratch_virtuoso)
-    publish(settings.build_dir, store)
-    rows = store.select("SELECT ?t WHERE { GRAPH <http://separators.test/graph/150-separators> "
-                        "{ ?r pf:text ?t } }")
+    publish(settings.build_dir, store, method=method)
+    rows = store.select(f"SELECT ?t WHERE {{ GRAPH <{base}graph/150-separators> {{ ?r pf:text ?t }} }}")
     assert [r["t"].value for r in rows] == [text]
 
 
@@ -172,6 +175,14 @@ class FailingStore(RemoteStore):
         if failing:
             raise RemoteStoreError("simulated store failure")
         super().update(update)
+
+    def update_with_file(self, update: str, name: str, content: bytes, media_type: str) -> None:
+        with self.lock:
+            self.left -= 1
+            failing = self.left < 0
+        if failing:
+            raise RemoteStoreError("simulated store failure")
+        super().update_with_file(update, name, content, media_type)
 
 
 @pytest.fixture()
@@ -282,3 +293,134 @@ def test_checksums_are_those_earlier_publishes_recorded() -> None:
     old = hashlib.sha256(("\n".join(lines) + "\n").encode("utf-8")).hexdigest()
     text, count = canonical(raw)
     assert count == 4 and hashlib.sha256(text).hexdigest() == old
+
+
+# -- Virtuoso's loader (KG_PUBLISH_METHOD=virtuoso, branch publish-fast) ----------------------
+
+def test_virtuoso_loader_loads_every_graph_and_records_it(clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path)
+    expected = local_graphs(build_dir)
+    store = remote(clean_virtuoso)
+    result = publish(build_dir, store, batch_triples=500, threads=2, method="virtuoso")
+    assert sorted(result.loaded) == sorted(expected)
+    assert result.triples == sum(len(t) for t in expected.values())
+    assert remote_graphs(store, sorted(expected)) == expected
+    again = publish(build_dir, store, method="virtuoso")
+    assert again.loaded == [] and sorted(again.unchanged) == sorted(expected)
+    change_every_graph(build_dir)
+    new = local_graphs(build_dir)
+    replaced = publish(build_dir, store, batch_triples=500, threads=2, method="virtuoso")
+    assert sorted(replaced.loaded) == sorted(new)
+    assert remote_graphs(store, sorted(new)) == new
+    assert publish(build_dir, store, method="update").loaded == []  # same records either way
+
+
+def test_virtuoso_loader_failing_half_way_leaves_old_or_new_and_a_rerun_finishes(
+        clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path)
+    store = remote(clean_virtuoso)
+    publish(build_dir, store, method="virtuoso")
+    old = local_graphs(build_dir)
+    change_every_graph(build_dir)
+    new = local_graphs(build_dir)
+    with pytest.raises(RemoteStoreError, match="simulated"):
+        publish(build_dir, FailingStore(store.endpoint, ok_updates=3), batch_triples=500,
+                threads=2, method="virtuoso")
+    held = remote_graphs(store, sorted(new))
+    assert all(held[g] in (old[g], new[g]) for g in new), "a graph is neither old nor new"
+    assert 0 < sum(held[g] == new[g] for g in new) < len(new), "the failure should come half-way"
+    again = publish(build_dir, store, batch_triples=500, method="virtuoso")
+    assert again.unchanged and again.loaded
+    assert remote_graphs(store, sorted(new)) == new
+
+
+def test_a_batch_virtuoso_cannot_parse_loads_nothing(clean_virtuoso, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader commits what it loaded before a syntax error; the check before it must
+    stop the request first."""
+    import kg.publish
+
+    build_dir = generated_build(tmp_path, releases=6)
+    expected = local_graphs(build_dir)
+    store = remote(clean_virtuoso)
+    good = kg.publish._nquads
+    monkeypatch.setattr(kg.publish, "_nquads", lambda writes, publication:
+                        good(writes, publication) + b'<urn:s> <urn:p> "unterminated <urn:g> .\n')
+    with pytest.raises(RemoteStoreError, match="37000"):
+        publish(build_dir, store, batch_triples=100_000, method="virtuoso")
+    assert remote_graphs(store, sorted(expected)) == {g: set() for g in expected}
+    assert recorded(store) == {}
+    assert not store.ask("ASK { GRAPH <urn:g> { ?s ?p ?o } }")
+    monkeypatch.setattr(kg.publish, "_nquads", good)
+    publish(build_dir, store, batch_triples=100_000, method="virtuoso")
+    assert remote_graphs(store, sorted(expected)) == expected
+
+
+@pytest.mark.parametrize("method", ["update", "virtuoso"])
+def test_readers_see_each_graph_absent_old_or_new_while_it_is_published(
+        clean_virtuoso, tmp_path: Path, method: str) -> None:
+    build_dir = generated_build(tmp_path, releases=30)
+    store = remote(clean_virtuoso)
+    graphs = sorted(local_graphs(build_dir))
+    watched = [graphs[0], graphs[len(graphs) // 2], graphs[-1]]
+    before = {g: len(t) for g, t in local_graphs(build_dir).items()}
+    seen: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        reader = remote(clean_virtuoso)
+        while not done.is_set():
+            for graph in watched:
+                rows = reader.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+                seen.append((graph, int(rows[0]["n"].value)))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        publish(build_dir, store, batch_triples=200, threads=2, method=method)  # absent to old
+        change_every_graph(build_dir)
+        for _ in range(3):  # old to new, then new again over new (records gone: all replaced)
+            publish(build_dir, store, batch_triples=200, threads=2, method=method)
+            store.update(f"DELETE WHERE {{ GRAPH <{publication_graph(BASE)}> "
+                         "{ ?g <http://purl.org/dc/terms/hasVersion> ?v } }")
+    finally:
+        done.set()
+        thread.join()
+    assert len(seen) > 10
+    assert all(n in (0, before[g], before[g] + 1) for g, n in seen), sorted(set(seen))
+    first = {g: next((i for i, (h, n) in enumerate(seen) if h == g and n), len(seen))
+             for g in watched}
+    assert all(n for i, (g, n) in enumerate(seen) if i > first[g]), "a graph went empty"
+
+
+def test_virtuoso_batches_are_n_quads_with_their_records() -> None:
+    from kg.publish import HAS_VERSION, GraphDump, GraphWrite, _nquads, canonical
+
+    text, count = canonical(b'<urn:s> <urn:p> "x . y" .\n<urn:s> <urn:q> _:b1 .\n')
+    dump = GraphDump("http://ex.org/graph/a", text, count, "abc")
+    quads = list(ox.parse(_nquads([GraphWrite(dump, False, False)], "http://ex.org/graph/publication"),
+                          ox.RdfFormat.N_QUADS))
+    assert [(q.predicate.value, q.graph_name.value) for q in quads] == [
+        ("urn:p", "http://ex.org/graph/a"), ("urn:q", "http://ex.org/graph/a"),
+        (HAS_VERSION, "http://ex.org/graph/publication")]
+    assert quads[0].object == ox.Literal("x . y") and quads[2].object == ox.Literal("abc")
+
+
+def test_loader_requests_stay_under_the_loaders_flush(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request over the loader's buffer would be inserted in two commits (half a graph seen)."""
+    import kg.publish
+    from kg.publish import GraphDump, GraphWrite, _under_loader_flush
+
+    monkeypatch.setattr(kg.publish, "LOADER_MAX_ROWS", 250)
+    writes = [GraphWrite(GraphDump(f"urn:g{i}", b"<urn:s> <urn:p> <urn:o> .\n" * 100, 100, "d"),
+                         False, False) for i in range(5)]
+    assert [len(group) for group in _under_loader_flush(writes)] == [2, 2, 1]
+    monkeypatch.setattr(kg.publish, "LOADER_MAX_ROWS", 10)
+    assert [len(group) for group in _under_loader_flush(writes)] == [1, 1, 1, 1, 1]
+
+
+def test_an_unknown_publish_method_is_a_configuration_error() -> None:
+    from kg.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="KG_PUBLISH_METHOD"):
+        Settings(publish_method="gsp")
