@@ -235,10 +235,13 @@ def _cell(term: object) -> str:
               help="About how many triples go in one update request (default 10000).")
 @click.option("--threads", type=int, envvar="KG_PUBLISH_THREADS", show_envvar=True,
               help="Update requests in flight at once (default 2).")
+@click.option("--method", type=click.Choice(["update", "virtuoso"]), envvar="KG_PUBLISH_METHOD",
+              show_envvar=True, help="SPARQL 1.1 Update (any store, the default) or Virtuoso's "
+              "N-Quads loader for graphs the store lacks.")
 @click.pass_context
 def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
             update_url: str | None, user: str | None, batch_triples: int | None,
-            threads: int | None) -> None:
+            threads: int | None, method: str | None) -> None:
     """Load the published build into a remote SPARQL store, release graph by release graph.
 
     The password comes from KG_SPARQL_PASSWORD. Each release graph is replaced in one
@@ -246,7 +249,8 @@ def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
     """
     settings = _settings(ctx, build_dir=build_dir, sparql_query_url=query_url,
                          sparql_update_url=update_url, sparql_user=user,
-                         publish_batch=batch_triples, publish_threads=threads)
+                         publish_batch=batch_triples, publish_threads=threads,
+                         publish_method=method)
 
     def action() -> int:
         from kg.build import current_build, read_manifest
@@ -263,7 +267,8 @@ def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
         total = int(read_manifest(current_build(settings.build_dir))["quads"])
         with click.progressbar(length=total, label="Publishing", file=sys.stderr) as bar:
             result = run_publish(settings.build_dir, RemoteStore(endpoint), settings.publish_batch,
-                                 progress=bar.update, threads=settings.publish_threads)
+                                 progress=bar.update, threads=settings.publish_threads,
+                                 method=settings.publish_method)
         click.echo(f"Published build {result.build} to {settings.sparql_update_url}: "
                    f"{len(result.loaded)} graph(s) loaded ({result.triples} triples), "
                    f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped")

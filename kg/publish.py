@@ -33,7 +33,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.build import current_build, read_manifest
-from kg.config import Settings
 from kg.errors import ConfigError
 from kg.remote import RemoteStore, RemoteStoreError
 from kg.store import OxigraphStore
@@ -190,16 +189,15 @@ def _finish(build: str, publication: str) -> str:
 
 def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 10_000,
             progress: Callable[[int], None] | None = None, threads: int = 1,
-            method: str | None = None) -> PublishResult:
+            method: str = "update") -> PublishResult:
     """Bring the remote store to the current build; ``progress`` gets triples sent so far.
 
     ``threads`` batches are in flight at once: the store works on one while the next is
     prepared and sent. The withdrawn graphs and the build marker go last, once every
     batch has been accepted. ``method`` is ``"update"`` (SPARQL 1.1 Update, any store) or
-    ``"virtuoso"`` (Virtuoso's N-Quads loader, see :func:`virtuoso_request`); None takes
-    ``KG_PUBLISH_METHOD``.
+    ``"virtuoso"`` (Virtuoso's N-Quads loader, see :func:`virtuoso_request`).
     """
-    writer = _writer(method if method is not None else Settings.from_env().publish_method)
+    writer = _writer(method)
     folder = current_build(build_dir)
     manifest = read_manifest(folder)
     publication = publication_graph(str(manifest["base_uri"]))

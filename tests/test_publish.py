@@ -95,6 +95,12 @@ def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> No
     missing = subprocess.run([*kg_command(), "publish"], capture_output=True, text=True,
                              env={**os.environ, "KG_BUILD_DIR": str(two_release_build.build_dir)})
     assert missing.returncode == 2 and "KG_SPARQL_QUERY_URL" in missing.stderr
+    again = subprocess.run([*kg_command(), "publish", "--method", "virtuoso"], env=env,
+                           capture_output=True, text=True)
+    assert again.returncode == 0 and "0 graph(s) loaded" in again.stdout, again.stderr
+    bad = subprocess.run([*kg_command(), "publish", "--method", "gsp"], env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--method" in bad.stderr
 
 
 @pytest.mark.parametrize("method", ["update", "virtuoso"])
