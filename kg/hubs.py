@@ -29,7 +29,7 @@ from kg.store import OxigraphStore, Row
 from kg.vocab import PREFIXES
 
 HUBS_FILE = "hubs.sqlite"
-MIN_LINKS = 250  # below this, the live queries take a few tens of ms at most
+MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queries take a few ms
 
 # (named query, LIMIT the server adds or None): the per-thing queries whose cost grows with
 # the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
