@@ -62,7 +62,10 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
     """
     this = {"this": ox.NamedNode(iri)}
     store = build.store
-    seen: dict[ox.Triple, None] = dict.fromkeys(store.construct(load("outgoing"), this))
+    own = build.hubs.construct("outgoing", iri)  # a hub's: reading it skips all its evidence
+    if own is None:
+        own = store.construct(load("outgoing"), this)
+    seen: dict[ox.Triple, None] = dict.fromkeys(own)
     incoming, evidence = count(build, "incoming_count", iri), count(build, "evidence_count", iri)
     pages = max(1, -(-incoming // PAGE_SIZE), -(-evidence // PAGE_SIZE))
     if not 1 <= page <= pages:

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from kg.build import CURRENT
-from kg.hubs import HUBS_FILE, QUERIES, HubAnswers, hubs, query_text, write_hubs
+from kg.hubs import CONSTRUCTS, HUBS_FILE, QUERIES, HubAnswers, hubs, query_text, write_hubs
 from kg.store import OxigraphStore
 from kg.vocab import PREFIXES
 
@@ -42,6 +42,7 @@ def _store(releases: int) -> OxigraphStore:
         ]
     triples.append(ox.Triple(ox.NamedNode("http://x/id/release/r000"), ox.NamedNode(PF + "mentions"),
                              ox.NamedNode(SMALL)))
+    triples.append(ox.Triple(ox.NamedNode(HUB), LABEL, ox.Literal("Hub")))
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     return store
 
@@ -59,6 +60,9 @@ def test_precomputed_answers_are_the_live_queries_rows(tmp_path: Path) -> None:
     this = {"this": ox.NamedNode(HUB)}
     for name, limit in QUERIES:
         assert answers.select(name, HUB, limit) == store.select(query_text(name, limit), this), name
+    outgoing = answers.construct("outgoing", HUB)
+    assert outgoing and outgoing == store.construct(query_text("outgoing", None), this)
+    assert answers.construct("outgoing", SMALL) is None
     timeline = answers.select("timeline", HUB, 100)
     assert timeline is not None and len(timeline) == 30
     assert answers.select("timeline", SMALL, 100) is None  # not a hub: the server runs the query
@@ -79,14 +83,15 @@ def precomputed(app, seed_settings):
         (folder / HUBS_FILE).unlink()
 
 
-def _sections(client, path: str) -> str:
+def _page(client, path: str) -> str:
+    """The page's main element, rendered afresh."""
     from server.store import get_build
 
     with client.application.app_context():
         get_build().cache.clear()
-    soup = BeautifulSoup(client.get(path).data, "html.parser")
-    return "".join(str(s) for s in soup.select("section.posts, section.quotes, section.claims, "
-                                              "section.timeline"))
+    main = BeautifulSoup(client.get(path).data, "html.parser").main
+    assert main is not None and main.select("section.timeline, section.posts")
+    return str(main)
 
 
 PAGES = ["/page/person/wang-ping", "/page/organization/g60-s-t-innovation-valley-of-yangtze-river-delta"]
@@ -96,21 +101,22 @@ PAGES = ["/page/person/wang-ping", "/page/organization/g60-s-t-innovation-valley
 def test_pages_read_precomputed_answers_and_look_the_same(client, request, path, monkeypatch) -> None:
     """With the file, a hub's page asks the store none of the section queries or counts
     (the ones that sort all its links) and shows exactly what the live queries show."""
-    live = _sections(client, path)
-    assert "section" in live
+    live = _page(client, path)
     request.getfixturevalue("precomputed")
     from server.store import get_build
 
     asked: list[str] = []
     with client.application.app_context():
         store = type(get_build().store)
-    real = store.select
+    for method in ("select", "construct"):
+        real = getattr(store, method)
 
-    def select(self, query, bindings=None):
-        asked.append(query)
-        return real(self, query, bindings)
+        def asking(self, query, bindings=None, real=real):
+            asked.append(query)
+            return real(self, query, bindings)
 
-    monkeypatch.setattr(store, "select", select)
-    assert _sections(client, path) == live
+        monkeypatch.setattr(store, method, asking)
+    assert _page(client, path) == live
     costly = [query_text(name, limit) for name, limit in QUERIES]
+    costly += [query_text(name, None) for name in CONSTRUCTS]
     assert asked and not [q for q in asked if any(c in q for c in costly)]
