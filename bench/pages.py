@@ -7,6 +7,11 @@ of all releases) RDF document and HTML page, and a release page. The baseline is
 bench/bare_app.py under gunicorn with 2 workers: a bare pyoxigraph CONSTRUCT of the
 same entity. Prints p50, p99 and requests/s of each, median over --repeats runs.
 
+Before that, the first (cold) view of the hub's HTML pages after a start-up, each from a
+fresh server (an ordinary page is asked first, so that templates are compiled), with the
+build's precomputed hub answers (kg/hubs.py, ``hubs.sqlite``) and without them (the
+baseline, the same run): median (min–max) over --repeats starts.
+
     .venv/bin/python bench/pages.py [--releases 10000] [--seconds 10] [--repeats 3]
 """
 
@@ -22,12 +27,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generate import published_build  # noqa: E402
+from kg.hubs import HUBS_FILE, write_hubs  # noqa: E402
+from kg.store import OxigraphStore  # noqa: E402
 
 BIN = Path(sys.executable).parent
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -87,6 +95,58 @@ def pick(store_path: Path) -> dict[str, str]:
     return {"person": path(person["p"]), "hub": path(hub["o"]), "release": path(release["r"])}
 
 
+def get_ms(url: str) -> float:
+    """Milliseconds to GET ``url`` as a browser would (HTML), body read; fails on non-2xx."""
+    started = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/html"})) as answer:
+        answer.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def cold_views(build_dir: Path, warm: str, paths: list[str], repeats: int) -> list[list[float]]:
+    """For each of ``repeats`` fresh `kg serve` processes: ms of the first GET of each path
+    (after one GET of ``warm``, an ordinary page). One list of times per path."""
+    times: list[list[float]] = [[] for _ in paths]
+    for _ in range(repeats):
+        process, port = start([str(BIN / "kg"), "serve", "--port", "{port}", "--workers", "1"],
+                              {"KG_BUILD_DIR": str(build_dir), "KG_LOG_LEVEL": "WARNING"})
+        try:
+            get_ms(f"http://127.0.0.1:{port}/{warm}")
+            for spent, path in zip(times, paths, strict=True):
+                spent.append(get_ms(f"http://127.0.0.1:{port}/{path}"))
+        finally:
+            process.terminate()
+            process.wait()
+    return times
+
+
+def spread(times: list[float]) -> str:
+    return f"{statistics.median(times):8.1f} ({min(times):.1f}–{max(times):.1f})"
+
+
+def compare_cold(build_dir: Path, things: dict[str, str], repeats: int) -> None:
+    """First views of the hub's pages with the precomputed answers and without them."""
+    folder = (build_dir / "current").resolve()
+    started = time.perf_counter()
+    hubs = write_hubs(OxigraphStore.open_read_only(folder / "store"), folder)
+    print(f"hubs.sqlite: {hubs} hubs in {time.perf_counter() - started:.1f} s, "
+          f"{(folder / HUBS_FILE).stat().st_size / 1e6:.1f} MB")
+    paths = [f"page/{things['hub']}", f"page/{things['hub']}?page=2"]
+    warm = f"page/{things['person']}"
+    with_hubs = cold_views(build_dir, warm, paths, repeats)
+    (folder / HUBS_FILE).rename(folder / "hubs.sqlite.aside")
+    try:
+        without = cold_views(build_dir, warm, paths, repeats)
+    finally:
+        (folder / "hubs.sqlite.aside").rename(folder / HUBS_FILE)
+    print(f"\nfirst view after start-up, ms, median (min–max) of {repeats} starts")
+    print(f"{'page':<30} {'with hubs.sqlite':>26} {'without (baseline)':>26} {'ratio':>7}")
+    for path, now, before in zip(paths, with_hubs, without, strict=True):
+        title = "hub HTML page " + ("2" if "page=2" in path else "1")
+        print(f"{title:<30} {spread(now):>26} {spread(before):>26} "
+              f"{statistics.median(before) / statistics.median(now):6.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=10000)
@@ -99,6 +159,9 @@ def main() -> None:
         build_dir = published_build(Path(name), args.releases)
         store = (build_dir / "current").resolve() / "store"
         things = pick(store)
+        compare_cold(build_dir, things, args.repeats)
+        if args.seconds <= 0:
+            return
         cases = [
             ("bare: pyoxigraph CONSTRUCT, person", "bare", f"data/{things['person']}.ttl", "text/turtle"),
             ("person, RDF document", "kg", f"data/{things['person']}.ttl", "text/turtle"),

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -24,7 +25,7 @@ from kg.store import OxigraphStore
 from kg.uris import Uris
 
 INDEX_FILE = "search.sqlite"
-CANDIDATES = 1000  # best bm25 rows re-ranked per search
+CANDIDATES = 1000  # rows re-ranked per search; also how far matches are counted and paged
 
 _SCHEMA = """
 CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT NOT NULL);
@@ -32,12 +33,17 @@ CREATE VIRTUAL TABLE names USING fts5(label, alts, tokenize = 'unicode61 remove_
 INSERT INTO names(names, rank) VALUES ('rank', 'bm25(2.0, 1.0)');
 """
 
-# The CANDIDATES most relevant things by bm25 (labels weigh twice alternative names), then
-# best first: the whole name typed, then a name that starts with it, then relevance.
-# rank is negative: lower is better.
-_SEARCH = """
-WITH hits AS MATERIALIZED (SELECT rowid AS id, label, alts, rank AS relevance
-                           FROM names WHERE names MATCH :match ORDER BY rank LIMIT :candidates)
+# Re-ranks candidates best first: the whole name typed, then a name that starts with it, then
+# bm25 relevance (labels weigh twice alternative names; rank is negative: lower is better).
+# The candidates are every match when there are at most CANDIDATES (_BEST: bm25 over all of
+# them); for a common word, the first CANDIDATES in the index's order (_FIRST), which puts
+# things with the shortest names first (see ordered): bm25 over all of a word's 50,000
+# matches, to keep a thousand, was what cost (the count stops at CANDIDATES + 1 too).
+_MATCHES = "SELECT rowid AS id, label, alts, rank AS relevance FROM names WHERE names MATCH :match"
+_BEST = _MATCHES + " ORDER BY rank LIMIT :candidates"
+_FIRST = _MATCHES + " LIMIT :candidates"
+_RANKED = """
+WITH hits AS MATERIALIZED ({candidates})
 SELECT e.iri, hits.label, e.kind, hits.alts,
        hits.relevance
        - CASE WHEN lower(hits.label) = lower(:text) THEN 1000
@@ -49,7 +55,8 @@ FROM hits JOIN entities e ON e.id = hits.id
 ORDER BY score, hits.label
 LIMIT :limit OFFSET :offset
 """
-_COUNT = "SELECT COUNT(*) FROM names WHERE names MATCH :match"
+_COUNT = "SELECT COUNT(*) FROM (SELECT 1 FROM names WHERE names MATCH :match LIMIT :cap)"
+_SEARCH = {False: _RANKED.format(candidates=_BEST), True: _RANKED.format(candidates=_FIRST)}
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,15 @@ class Hit:
     label: str
     kind: str
     matched: str
+
+
+class Found(NamedTuple):
+    """What a search found: how many things match (at most CANDIDATES), the hits asked for,
+    and whether more than ``total`` match (then only the best ``total`` can be paged to)."""
+
+    total: int
+    hits: list[Hit]
+    more: bool = False
 
 
 def _words(text: str) -> list[str]:
@@ -119,21 +135,39 @@ def write_index(store: OxigraphStore, path: Path, uris: Uris) -> int:
         else:
             alts.append(name)
     rows = []
-    for number, (iri, (kind, label, alts)) in enumerate(sorted(things.items()), start=1):
+    for iri, (kind, label, alts) in sorted(things.items()):
         if label is None:  # only alternative names: the first one stands for the label
             label, alts = sorted(alts)[0], sorted(alts)[1:]
-        rows.append((number, iri, kind, label, sorted(set(alts) - {label})))
+        rows.append((iri, kind, label, sorted(set(alts) - {label})))
     write_rows(path, rows)
     return len(rows)
 
 
-def write_rows(path: Path, rows: Iterable[tuple[int, str, str, str, list[str]]]) -> None:
-    """Write the index file from (id, iri, kind, label, alternative names) rows."""
+def ordered(rows: Iterable[tuple[str, str, str, list[str]]]) -> list[tuple[str, str, str, list[str]]]:
+    """Rows in the index's order: the thing with the fewest words in a name first, then the
+    shortest name, then by label and IRI. A common word's first CANDIDATES matches in this
+    order are the ones ranked (not all of them), so they should be the likeliest best: a
+    name equal to the typed words has no more words than any other name that matches them.
+
+    >>> [r[2] for r in ordered([("b", "k", "Acme River Holdings", []), ("a", "k", "Acme River", [])])]
+    ['Acme River', 'Acme River Holdings']
+    """
+
+    def key(row: tuple[str, str, str, list[str]]) -> tuple[int, int, str, str]:
+        names = [row[2], *row[3]]
+        return (min(len(_words(n)) for n in names), min(len(n) for n in names), row[2], row[0])
+
+    return sorted(rows, key=key)
+
+
+def write_rows(path: Path, rows: Iterable[tuple[str, str, str, list[str]]]) -> None:
+    """Write the index file from (iri, kind, label, alternative names) rows, numbered in the
+    order of ``ordered``."""
     connection = sqlite3.connect(path)
     try:
         with connection:
             connection.executescript(_SCHEMA)
-            for number, iri, kind, label, alts in rows:
+            for number, (iri, kind, label, alts) in enumerate(ordered(rows), start=1):
                 connection.execute("INSERT INTO entities VALUES (?, ?, ?)", (number, iri, kind))
                 connection.execute(
                     "INSERT INTO names(rowid, label, alts) VALUES (?, ?, ?)",
@@ -153,31 +187,32 @@ class SearchIndex:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
-    def search(
-        self, text: str, limit: int = 20, offset: int = 0, loose: bool = False
-    ) -> tuple[int, list[Hit]]:
-        """(how many things match, the hits from ``offset``), best first (see match_expression)."""
+    def search(self, text: str, limit: int = 20, offset: int = 0, loose: bool = False) -> Found:
+        """How many things match (up to CANDIDATES, saying when more do) and the hits from
+        ``offset``, best first (see match_expression and _RANKED); the hits stop at the
+        CANDIDATES-th, so a common word costs what a thousand matches cost."""
         match = match_expression(text, loose)
         if match is None or not self.path.exists():
-            return 0, []
+            return Found(0, [])
         params = {
             "match": match,
             "text": text.strip(),
             "like": re.sub(r"([\\%_])", r"\\\1", text.strip()),
             "limit": limit,
             "offset": offset,
-            "candidates": max(CANDIDATES, offset + limit),
+            "candidates": CANDIDATES,
+            "cap": CANDIDATES + 1,
         }
         connection = self._connect()
         try:
-            total = connection.execute(_COUNT, params).fetchone()[0]
-            rows = connection.execute(_SEARCH, params).fetchall()
+            total = int(connection.execute(_COUNT, params).fetchone()[0])
+            more = total > CANDIDATES
+            rows = connection.execute(_SEARCH[more], params).fetchall() if offset < CANDIDATES else []
         finally:
             connection.close()
-        return int(total), [
-            Hit(iri, label, kind, matched_name(text, label, alts.split("\n") if alts else []))
-            for iri, label, kind, alts, _ in rows
-        ]
+        hits = [Hit(iri, label, kind, matched_name(text, label, alts.split("\n") if alts else []))
+                for iri, label, kind, alts, _ in rows]
+        return Found(min(total, CANDIDATES), hits, more)
 
     def count(self) -> int:
         """How many things the index holds."""

@@ -62,7 +62,10 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
     """
     this = {"this": ox.NamedNode(iri)}
     store = build.store
-    seen: dict[ox.Triple, None] = dict.fromkeys(store.construct(load("outgoing"), this))
+    own = build.hubs.construct("outgoing", iri)  # a hub's: reading it skips all its evidence
+    if own is None:
+        own = store.construct(load("outgoing"), this)
+    seen: dict[ox.Triple, None] = dict.fromkeys(own)
     incoming, evidence = count(build, "incoming_count", iri), count(build, "evidence_count", iri)
     pages = max(1, -(-incoming // PAGE_SIZE), -(-evidence // PAGE_SIZE))
     if not 1 <= page <= pages:
@@ -85,8 +88,11 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
 
 
 def count(build: PublishedBuild, query: str, iri: str) -> int:
-    """The ?n of a counting query about one resource (0 when nothing matches)."""
-    rows = build.store.select(load(query), {"this": ox.NamedNode(iri)})
+    """The ?n of a counting query about one resource (0 when nothing matches); a hub's
+    count comes from the build's precomputed answers (counting its links takes seconds)."""
+    rows = build.hubs.select(query, iri)
+    if rows is None:
+        rows = build.store.select(load(query), {"this": ox.NamedNode(iri)})
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -251,6 +257,7 @@ class Describer:
         for t in triples:
             if t.subject.value in nodes:
                 props[t.subject.value][t.predicate.value] = t.object.value
+        release_texts(self.build, [v.get(NS + "inRelease", "") for v in props.values()])
         found = []
         for node, values in props.items():
             release = values.get(NS + "inRelease", "")
@@ -269,6 +276,20 @@ class Describer:
             return "", ""
         left, right = sentence_bounds(text, start, end)
         return text[left:start], text[end:right]
+
+
+def release_texts(build: PublishedBuild, releases: list[str]) -> None:
+    """Read the texts of ``releases`` not read yet in one query: a hub's page cites a
+    hundred releases, and a query each cost more than the rest of the page."""
+    cache: dict[str, str] = build.cache.setdefault("texts", {})
+    wanted = sorted({r for r in releases if r and r not in cache})
+    if not wanted:
+        return
+    query = bind_many(load("release_text"), "this", [ox.NamedNode(r) for r in wanted])
+    for row in build.store.select(query):
+        cache.setdefault(row["this"].value, row["text"].value)
+    for release in wanted:
+        cache.setdefault(release, "")
 
 
 def release_text(build: PublishedBuild, release: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.hubs import query_text
 from kg.queries import load
 from kg.sparql import bind_many
 from server.describe import count, label_of
@@ -103,8 +104,12 @@ class SectionBuilder:
         return f"{self.uris.page_path(*local)}#char={start},{end}"
 
     def _rows(self, name: str, iri: str, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
-        """The rows of a section query, at most ``limit`` (hubs have thousands)."""
-        return self.build.store.select(load(name) + f" LIMIT {int(limit)}", {"this": ox.NamedNode(iri)})
+        """The rows of a section query, at most ``limit`` (hubs have thousands): a hub's from
+        the build's precomputed answers, where the live query would sort all its links."""
+        rows = self.build.hubs.select(name, iri, limit)
+        if rows is not None:
+            return rows
+        return self.build.store.select(query_text(name, limit), {"this": ox.NamedNode(iri)})
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
         """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from kg.build import CURRENT, read_manifest
 from kg.config import Settings
 from kg.errors import NoBuild
+from kg.hubs import HUBS_FILE, HubAnswers
 from kg.remote import Endpoint, RemoteRunner, RemoteStore
 from kg.runner import QueryPool
 from kg.search import INDEX_FILE, SearchIndex
@@ -54,6 +55,11 @@ class PublishedBuild:
     @property
     def search(self) -> SearchIndex:
         return SearchIndex(self.folder / INDEX_FILE)
+
+    @property
+    def hubs(self) -> HubAnswers:
+        """Answers the build precomputed for hubs (kg/hubs.py); none in older builds."""
+        return HubAnswers(self.folder / HUBS_FILE)
 
 
 class BuildHolder:

@@ -45,7 +45,8 @@ def test_search_ignores_accents_and_case(client) -> None:
 def test_search_limit_and_no_match(client) -> None:
     assert len(hits(client, "g60", limit=1)["results"]) == 1
     assert hits(client, "g60", limit=1)["total"] > 1
-    assert hits(client, "zzzqqq") == {"q": "zzzqqq", "total": 0, "loose": False, "results": []}
+    assert hits(client, "zzzqqq") == {"q": "zzzqqq", "total": 0, "more": False, "loose": False,
+                                      "results": []}
     assert hits(client, "")["total"] == 0
 
 
@@ -120,38 +121,47 @@ def test_unknown_iri_404_page_offers_search(client) -> None:
 
 
 def test_ranking_on_a_larger_index(tmp_path) -> None:
-    """Among 20,000 things sharing words, the exact name comes first, then names starting with it,
-    and an exact alternative name beats a mere word match; counts are exact."""
-    from kg.search import SearchIndex, write_rows
+    """Among 20,000 things sharing words, the exact name comes first, then an exact alternative
+    name, then names starting with the words; the count stops at CANDIDATES and says there are
+    more, and the best CANDIDATES can be paged to (not beyond)."""
+    from kg.search import CANDIDATES, SearchIndex, write_rows
 
     rows = [
-        (i, f"http://b/id/organization/o{i}", "organization", f"Acme River Holdings {i}", [])
+        (f"http://b/id/organization/o{i}", "organization", f"Acme River Holdings {i}", [])
         for i in range(1, 20_001)
     ]
-    rows += [
-        (20_001, "http://b/id/organization/exact", "organization", "Acme River", []),
-        (
-            20_002,
-            "http://b/id/organization/alias",
-            "organization",
-            "Something Else",
-            ["Acme River Group"],
-        ),
+    rows += [  # written last, found first
+        ("http://b/id/organization/exact", "organization", "Acme River", []),
+        ("http://b/id/organization/alias", "organization", "Something Else", ["Acme River Group"]),
+        ("http://b/id/organization/other", "organization", "Group Acme River Works", []),
     ]
     write_rows(tmp_path / "s.sqlite", rows)
     index = SearchIndex(tmp_path / "s.sqlite")
-    total, found = index.search("acme river", 5)
-    assert total == 20_002
-    assert found[0].iri == "http://b/id/organization/exact"
-    total, found = index.search("Acme River Group", 3)
-    assert (total, found[0].iri, found[0].matched) == (
-        1,
-        "http://b/id/organization/alias",
-        "Acme River Group",
-    )
-    assert index.search("acme", 10, offset=19_995)[1][-1].iri.startswith(
-        "http://b/id/organization/"
-    )
+    found = index.search("acme river", 5)
+    assert (found.total, found.more) == (CANDIDATES, True)
+    assert found.hits[0].iri == "http://b/id/organization/exact"
+    assert [h.iri for h in index.search("acme river group", 3).hits] == [
+        "http://b/id/organization/alias", "http://b/id/organization/other"]
+    found = index.search("Acme River Group", 3)
+    assert (found.total, found.more, found.hits[0].matched) == (2, False, "Acme River Group")
+    last = index.search("acme", 10, offset=CANDIDATES - 10)
+    assert len(last.hits) == 10 and last.more
+    assert index.search("acme", 10, offset=CANDIDATES).hits == []
+
+
+def test_a_common_word_says_more_than_the_count(client, monkeypatch) -> None:
+    """When more things match than are counted, the JSON says "more" and the page "more than"."""
+    import kg.search
+
+    monkeypatch.setattr(kg.search, "CANDIDATES", 1)
+    found = hits(client, "g60")
+    assert (found["total"], found["more"], len(found["results"])) == (1, True, 1)
+    page = BeautifulSoup(client.get("/search", query_string={"q": "g60"}).data, "html.parser")
+    assert "more than 1 things match" in page.select_one("p.count").get_text(" ", strip=True)
+    assert len(page.select("ol.hits li")) == 1
+    monkeypatch.setattr(kg.search, "CANDIDATES", 1000)
+    found = hits(client, "g60")
+    assert found["more"] is False and found["total"] == len(hits(client, "g60", limit=50)["results"])
 
 
 def test_typo_falls_back_to_some_words(client) -> None:

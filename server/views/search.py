@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from kg.search import Hit
+from kg.search import Found
 from server.store import get_build
 
 bp = Blueprint("search", __name__)
@@ -25,16 +25,16 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         return default
 
 
-def _search(text: str, limit: int, offset: int) -> tuple[int, list[Hit], bool]:
+def _search(text: str, limit: int, offset: int) -> tuple[Found, bool]:
     """Hits for every word; when there are none, hits for some words (loose is then True)."""
     if not text:
-        return 0, [], False
+        return Found(0, []), False
     index = get_build().search
-    total, hits = index.search(text, limit, offset)
-    if total:
-        return total, hits, False
-    total, hits = index.search(text, limit, offset, loose=True)
-    return total, hits, bool(total)
+    found = index.search(text, limit, offset)
+    if found.total:
+        return found, False
+    found = index.search(text, limit, offset, loose=True)
+    return found, bool(found.total)
 
 
 @bp.get("/search")
@@ -43,12 +43,14 @@ def search() -> Response:
     build = get_build()
     text = request.args.get("q", "").strip()
     page = _int_arg("page", 1, 1, 10_000)
-    total, hits, loose = _search(text, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
+    found, loose = _search(text, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    hits = found.hits
+    pages = max(1, -(-found.total // PAGE_SIZE))  # a common word: the best found.total only
     body = render_template(
         "search.html",
         q=text,
-        total=total,
+        total=found.total,
+        more=found.more,
         page=page,
         pages=pages,
         loose=loose,
@@ -61,11 +63,11 @@ def search() -> Response:
 @bp.get("/search.json")
 def search_json() -> Response:
     """Hits as JSON for autocomplete:
-    ``{"q", "total", "loose", "results": [{iri, label, kind, page, matched}]}``."""
+    ``{"q", "total", "more", "loose", "results": [{iri, label, kind, page, matched}]}``."""
     build = get_build()
     text = request.args.get("q", "").strip()
     limit = _int_arg("limit", 10, 1, MAX_JSON)
-    total, hits, loose = _search(text, limit, 0)
+    found, loose = _search(text, limit, 0)
     results = [
         {
             "iri": h.iri,
@@ -74,8 +76,9 @@ def search_json() -> Response:
             "matched": h.matched,
             "page": build.uris.page_path(*build.uris.split(h.iri) or ("", "")),
         }
-        for h in hits
+        for h in found.hits
     ]
-    response = jsonify(q=text, total=total, loose=loose, results=results)
+    # "more": more than "total" things match (the count stops there, as the HTML says)
+    response = jsonify(q=text, total=found.total, more=found.more, loose=loose, results=results)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,0 +1,145 @@
+"""Precomputed answers for hubs: the page queries whose cost grows with a thing's links.
+
+A hub (an organization mentioned by thousands of releases) makes its page's section
+queries (posts, quotes, claims, timeline: ORDER BY over every release that mentions it)
+and its link counts cost seconds on a first view. Their answers never change within a
+build, so the build computes them once for every thing with at least ``MIN_LINKS``
+links and keeps them in ``hubs.sqlite`` next to the search index; the server reads them
+from there, whichever store answers the rest of its questions (embedded or Virtuoso),
+and runs the query itself for everything else. The answers are those of the very
+queries the server would run (``kg/queries/*.rq`` with the same LIMIT), kept as SPARQL
+JSON results, so a page is the same with or without the file.
+
+Call it from the build once the store is complete (flushed, merged default graph in):
+
+    from kg.hubs import HUBS_FILE, write_hubs
+    write_hubs(store, folder)   # store: the build's OxigraphStore, folder: the build folder
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.queries import load
+from kg.store import OxigraphStore, Row
+from kg.vocab import PREFIXES
+
+HUBS_FILE = "hubs.sqlite"
+MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queries take a few ms
+
+# (named query, LIMIT the server adds or None): the per-thing queries whose cost grows with
+# the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
+# one side only means a miss (the live query), never a wrong answer.
+QUERIES: tuple[tuple[str, int | None], ...] = (
+    ("posts", 200), ("quotes", 200), ("claims", 200), ("timeline", 100),
+    ("timeline_count", None), ("incoming_count", None), ("evidence_count", None),
+)
+# CONSTRUCT queries kept as N-Triples: outgoing.rq reads every evidence link of a hub only to
+# leave them out (12 ms at 100,000 releases, the page's slowest query once the rest is here).
+CONSTRUCTS: tuple[str, ...] = ("outgoing",)
+
+# Things with many links by the predicates the costly queries follow, most first. The
+# threshold is a whole number of ours, formatted in; nothing else is.
+_HUBS = """
+SELECT ?this (COUNT(*) AS ?n) WHERE {
+  VALUES ?p { pf:mentions pf:about pf:claimSubject pf:speaker pf:heldBy pf:postIn }
+  ?s ?p ?this .
+} GROUP BY ?this HAVING (COUNT(*) >= %d) ORDER BY DESC(?n)
+"""
+
+_SCHEMA = """
+CREATE TABLE answers (iri TEXT NOT NULL, query TEXT NOT NULL, results BLOB NOT NULL,
+                      PRIMARY KEY (iri, query)) WITHOUT ROWID;
+"""
+
+
+def query_key(name: str, limit: int | None) -> str:
+    """How an answer is filed: the query's name and the LIMIT it runs with.
+
+    >>> query_key("timeline", 100), query_key("timeline_count", None)
+    ('timeline LIMIT 100', 'timeline_count')
+    """
+    return name if limit is None else f"{name} LIMIT {int(limit)}"
+
+
+def query_text(name: str, limit: int | None) -> str:
+    """The text the server runs for ``name`` (the named query, then its LIMIT)."""
+    return load(name) if limit is None else load(name) + f" LIMIT {int(limit)}"
+
+
+def _prologue() -> str:
+    return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
+
+
+def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
+    """IRIs of the things with at least ``min_links`` links, most linked first."""
+    rows = store.select(_prologue() + _HUBS % int(min_links))
+    return [row["this"].value for row in rows if isinstance(row["this"], ox.NamedNode)]
+
+
+def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS) -> int:
+    """Write ``folder/hubs.sqlite`` with the answers of QUERIES for every hub; return how
+    many hubs. ``store`` is the build's complete store (read-only is enough)."""
+    path = folder / HUBS_FILE
+    path.unlink(missing_ok=True)
+    found = hubs(store, min_links)
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.executescript(_SCHEMA)
+            for iri in found:
+                this = {"this": ox.NamedNode(iri)}
+                for name, limit in QUERIES:
+                    result = store.run(_prologue() + query_text(name, limit), this)
+                    assert isinstance(result, ox.QuerySolutions)
+                    connection.execute("INSERT INTO answers VALUES (?, ?, ?)",
+                                       (iri, query_key(name, limit),
+                                        result.serialize(format=ox.QueryResultsFormat.JSON)))
+                for name in CONSTRUCTS:
+                    triples = store.construct(_prologue() + load(name), this)
+                    connection.execute("INSERT INTO answers VALUES (?, ?, ?)",
+                                       (iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
+    finally:
+        connection.close()
+    return len(found)
+
+
+class HubAnswers:
+    """A build's precomputed answers, opened read-only; a miss is None (run the query)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _answer(self, iri: str, key: str) -> bytes | None:
+        if not self.path.exists():
+            return None
+        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            found = connection.execute("SELECT results FROM answers WHERE iri = ? AND query = ?",
+                                       (iri, key)).fetchone()
+        finally:
+            connection.close()
+        return None if found is None else bytes(found[0])
+
+    def construct(self, name: str, iri: str) -> list[ox.Triple] | None:
+        """The triples of CONSTRUCT query ``name`` for ``?this`` = ``iri``, as
+        ``Store.construct`` gives them, or None when they were not precomputed."""
+        found = self._answer(iri, name)
+        if found is None:
+            return None
+        return [quad.triple for quad in ox.parse(found, format=ox.RdfFormat.N_TRIPLES)]
+
+    def select(self, name: str, iri: str, limit: int | None = None) -> list[Row] | None:
+        """The rows of ``name`` (with ``limit``) for ``?this`` = ``iri``, as
+        ``Store.select`` gives them, or None when they were not precomputed."""
+        found = self._answer(iri, query_key(name, limit))
+        if found is None:
+            return None
+        solutions = ox.parse_query_results(io.BytesIO(found), format=ox.QueryResultsFormat.JSON)
+        assert isinstance(solutions, ox.QuerySolutions)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
