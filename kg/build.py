@@ -32,6 +32,7 @@ from kg.dumps import (DUMP_FORMATS, Dump, GraphDumps, MergedDumps, MergedShare, 
 from kg.encode import release_triples
 from kg.errors import BuildError, InputError, KgError, NoBuild, Problem, ValidationFailed
 from kg.extract import extract
+from kg.hubs import HUBS_FILE, MIN_LINKS, write_hubs
 from kg.model import Facts
 from kg.read import read_release, release_files
 from kg.resolve import load_links, resolve
@@ -357,10 +358,12 @@ class _Writer:
         """Everything after the last batch: merged dumps, search index, report, manifest."""
         assert self.store is not None and self.graph_dumps is not None
         store, folder, uris = self.store, self.folder, self.uris
-        # RocksDB compacts the store (for fast reads later) on its own threads, without the
-        # GIL, while this thread reads the same store for the counts and the search index
-        with ThreadPoolExecutor(max_workers=1) as compaction:
-            compacted = compaction.submit(store.flush)
+        # RocksDB compacts the store (for fast reads later) on its own threads, and Oxigraph
+        # answers the hubs' queries without the GIL, while this thread reads the same store
+        # for the counts and the search index
+        with ThreadPoolExecutor(max_workers=2) as background:
+            compacted = background.submit(store.flush)
+            hubs = background.submit(write_hubs, store, folder)
             graph_dumps = self.graph_dumps.close()
             releases, self.graph_dumps = self.graph_dumps.releases, None
             triples = store.triple_count()  # one count of the merged graph serves all below
@@ -370,6 +373,7 @@ class _Writer:
             entities = write_index(store, folder / INDEX_FILE, uris)
             _write_report(folder / "report.ttl", good + bad, uris)
             compacted.result()
+            hub_count = hubs.result()
         manifest: dict[str, object] = {
             "build": folder.name,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -387,6 +391,7 @@ class _Writer:
             "release_dumps": as_records(releases),
             "entities": entities,
             "search_index": INDEX_FILE,
+            "hubs": {"file": HUBS_FILE, "things": hub_count, "min_links": MIN_LINKS},
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         return manifest

@@ -10,16 +10,15 @@ and runs the query itself for everything else. The answers are those of the very
 queries the server would run (``kg/queries/*.rq`` with the same LIMIT), kept as SPARQL
 JSON results, so a page is the same with or without the file.
 
-Call it from the build once the store is complete (flushed, merged default graph in):
-
-    from kg.hubs import HUBS_FILE, write_hubs
-    write_hubs(store, folder)   # store: the build's OxigraphStore, folder: the build folder
+The build calls :func:`write_hubs` once its store is complete; anything that changes a
+store after the build must write the file again.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -81,31 +80,37 @@ def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
     return [row["this"].value for row in rows if isinstance(row["this"], ox.NamedNode)]
 
 
-def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS) -> int:
+def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
+               threads: int = 2) -> int:
     """Write ``folder/hubs.sqlite`` with the answers of QUERIES for every hub; return how
-    many hubs. ``store`` is the build's complete store (read-only is enough)."""
+    many hubs. ``store`` is the build's complete store (read-only is enough). Oxigraph
+    lets go of the GIL while it evaluates, so ``threads`` hubs are worked out at once."""
     path = folder / HUBS_FILE
     path.unlink(missing_ok=True)
     found = hubs(store, min_links)
     connection = sqlite3.connect(path)
     try:
-        with connection:
+        with connection, ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             connection.executescript(_SCHEMA)
-            for iri in found:
-                this = {"this": ox.NamedNode(iri)}
-                for name, limit in QUERIES:
-                    result = store.run(_prologue() + query_text(name, limit), this)
-                    assert isinstance(result, ox.QuerySolutions)
-                    connection.execute("INSERT INTO answers VALUES (?, ?, ?)",
-                                       (iri, query_key(name, limit),
-                                        result.serialize(format=ox.QueryResultsFormat.JSON)))
-                for name in CONSTRUCTS:
-                    triples = store.construct(_prologue() + load(name), this)
-                    connection.execute("INSERT INTO answers VALUES (?, ?, ?)",
-                                       (iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
+            for rows in pool.map(lambda iri: _answers(store, iri), found):
+                connection.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
     finally:
         connection.close()
     return len(found)
+
+
+def _answers(store: OxigraphStore, iri: str) -> list[tuple[str, str, bytes]]:
+    """One hub's rows: (IRI, query key, the answer as SPARQL JSON results)."""
+    this = {"this": ox.NamedNode(iri)}
+    rows = []
+    for name, limit in QUERIES:
+        result = store.run(_prologue() + query_text(name, limit), this)
+        assert isinstance(result, ox.QuerySolutions)
+        rows.append((iri, query_key(name, limit), result.serialize(format=ox.QueryResultsFormat.JSON)))
+    for name in CONSTRUCTS:
+        triples = store.construct(_prologue() + load(name), this)
+        rows.append((iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
+    return rows
 
 
 class HubAnswers:

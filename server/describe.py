@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,27 +279,49 @@ class Describer:
         return text[left:start], text[end:right]
 
 
+TEXTS_KEPT = 2048  # release texts a worker keeps (a hub page cites a hundred): a crawl of
+# every page must not end up holding every release's text in every worker
+_TEXTS_LOCK = threading.Lock()
+
+
 def release_texts(build: PublishedBuild, releases: list[str]) -> None:
     """Read the texts of ``releases`` not read yet in one query: a hub's page cites a
     hundred releases, and a query each cost more than the rest of the page."""
-    cache: dict[str, str] = build.cache.setdefault("texts", {})
-    wanted = sorted({r for r in releases if r and r not in cache})
+    with _TEXTS_LOCK:
+        cache = _texts(build)
+        wanted = sorted({r for r in releases if r and r not in cache})
     if not wanted:
         return
     query = bind_many(load("release_text"), "this", [ox.NamedNode(r) for r in wanted])
-    for row in build.store.select(query):
-        cache.setdefault(row["this"].value, row["text"].value)
-    for release in wanted:
-        cache.setdefault(release, "")
+    found = {row["this"].value: row["text"].value for row in build.store.select(query)}
+    _keep(build, {release: found.get(release, "") for release in wanted})
 
 
 def release_text(build: PublishedBuild, release: str) -> str:
-    """The full text of a release (memoized per build, since pages cite it often)."""
-    cache: dict[str, str] = build.cache.setdefault("texts", {})
-    if release not in cache:
-        rows = build.store.select(load("release_text"), {"this": ox.NamedNode(release)})
-        cache[release] = rows[0]["text"].value if rows else ""
-    return cache[release]
+    """The full text of a release (kept per build, least recently used dropped first)."""
+    with _TEXTS_LOCK:
+        cache = _texts(build)
+        if release in cache:
+            cache.move_to_end(release)
+            return cache[release]
+    rows = build.store.select(load("release_text"), {"this": ox.NamedNode(release)})
+    text = rows[0]["text"].value if rows else ""
+    _keep(build, {release: text})
+    return text
+
+
+def _texts(build: PublishedBuild) -> OrderedDict[str, str]:
+    return build.cache.setdefault("texts", OrderedDict())  # type: ignore[no-any-return]
+
+
+def _keep(build: PublishedBuild, texts: dict[str, str]) -> None:
+    with _TEXTS_LOCK:
+        cache = _texts(build)
+        cache.update(texts)
+        for release in texts:
+            cache.move_to_end(release)
+        while len(cache) > TEXTS_KEPT:
+            cache.popitem(last=False)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])[”\"’)]?\s+|\n")

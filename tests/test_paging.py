@@ -176,3 +176,20 @@ def test_sections_are_worked_out_once_for_all_pages_of_a_hub(hub_client, monkeyp
     timeline = [BeautifulSoup(r.data, "html.parser").select_one("section.timeline")
                 for r in (first, second)]
     assert timeline[0] is not None and str(timeline[0]) == str(timeline[1])
+
+
+def test_release_texts_kept_per_worker_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages quote sentences of release texts, kept per build; a crawl of every page must not
+    keep every text: past TEXTS_KEPT the least recently used goes."""
+    from types import SimpleNamespace
+
+    import server.describe as describe
+
+    monkeypatch.setattr(describe, "TEXTS_KEPT", 3)
+    build = SimpleNamespace(cache={})
+    for n in range(5):
+        describe._keep(build, {f"r{n}": f"text {n}"})  # type: ignore[arg-type]
+    assert list(build.cache["texts"]) == ["r2", "r3", "r4"]
+    assert describe.release_text(build, "r2") == "text 2"  # type: ignore[arg-type]  # cached
+    describe._keep(build, {"r5": "text 5"})  # type: ignore[arg-type]
+    assert list(build.cache["texts"]) == ["r4", "r2", "r5"]
