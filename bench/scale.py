@@ -658,7 +658,10 @@ def run_size(releases: int, opts: Options) -> SizeReport:
         report.startup = measure_startup(build_dir, f"/data/{report.picks['person']}", opts, tmp)
         bare_part(report, build_dir, opts, tmp)
         embedded_part(report, build_dir, cases, opts, tmp)
-        virtuoso_part(report, build_dir, nq_gz, cases, opts, tmp)
+        try:
+            virtuoso_part(report, build_dir, nq_gz, cases, opts, tmp)
+        except Exception as err:  # the embedded figures must still be printed
+            print(f"  the Virtuoso part stopped: {err}", flush=True)
         rdflib_part(report, nq_gz, opts, tmp)
     return report
 
