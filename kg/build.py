@@ -420,6 +420,7 @@ class _Writer:
 
 
 SH = "http://www.w3.org/ns/shacl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 REPORT_PREFIXES = {"sh": SH, "dcterms": "http://purl.org/dc/terms/",
                    "xsd": "http://www.w3.org/2001/XMLSchema#"}
 ABOUT = ox.NamedNode("http://purl.org/dc/terms/subject")
@@ -446,9 +447,6 @@ def _write_report(path: Path, outcomes: list[Outcome], uris: Uris) -> None:
                     if t.predicate.value == RDF_TYPE and t.object == REPORT_TYPE]
     path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE,
                                   prefixes=REPORT_PREFIXES) or b"")
-
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def switch_current(build_dir: Path, folder: Path) -> None:
