@@ -314,15 +314,18 @@ class _Writer:
 
     Each checked batch is loaded and dumped as soon as it arrives (N-Quads for the release
     graphs, N-Triples for the triples it adds to the merged default graph), so the build
-    never holds the whole dataset in memory.
+    never holds the whole dataset in memory (only a digest of each distinct triple about a
+    shared entity, see MergedDumps).
     """
 
     def __init__(self, folder: Path, uris: Uris) -> None:
         self.folder, self.uris = folder, uris
         self.store: OxigraphStore | None = OxigraphStore.create(folder / "store", PREFIXES)
-        self.graph_dumps: GraphDumps | None = GraphDumps(folder / "dumps")
-        self.merged: MergedDumps | None = MergedDumps(folder / "dumps")
+        self.graph_dumps: GraphDumps | None = None
+        self.merged: MergedDumps | None = None
         try:
+            self.graph_dumps = GraphDumps(folder / "dumps")
+            self.merged = MergedDumps(folder / "dumps")
             self._ontology()
         except BaseException:
             self.close()  # the caller never gets this writer to close

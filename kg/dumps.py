@@ -252,15 +252,20 @@ def without_prefixes(turtle: bytes) -> bytes:
 class MergedDumps:
     """The merged dumps (Turtle and gzipped N-Triples), fed one batch's share at a time.
 
-    Triples about shared entities are kept the first time they come; 16 bytes of BLAKE2
-    digest per distinct such triple is all the memory this takes.
+    Triples about shared entities are kept the first time they come; a 16-byte BLAKE2
+    digest per distinct such triple (about 90 bytes each in a Python set) is the memory
+    this takes: a few hundred MB at most for millions of distinct names and types.
     """
 
     def __init__(self, folder: Path) -> None:
         spec = {s.fmt: s for s in DUMP_FORMATS}
         self.turtle_spec, self.ntriples_spec = spec[ox.RdfFormat.TURTLE], spec[ox.RdfFormat.N_TRIPLES]
         self._turtle = _Output(folder / self.turtle_spec.filename)
-        self._ntriples = _Output(folder / self.ntriples_spec.filename)
+        try:
+            self._ntriples = _Output(folder / self.ntriples_spec.filename)
+        except BaseException:
+            self._turtle.close()
+            raise
         self._turtle.write(PREFIX_DIRECTIVES)
         self._seen: set[bytes] = set()
         self.triples = 0

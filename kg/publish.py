@@ -75,7 +75,9 @@ class GraphWrite:
 
 @dataclass
 class Batch:
-    """Graphs written in one request (one transaction)."""
+    """Graphs sent together. Each graph is replaced atomically; with method "update" the
+    batch is one request (one transaction), with "virtuoso" it may take several (the
+    replaced graphs by Update, the new ones by the loader)."""
 
     writes: list[GraphWrite] = field(default_factory=list)
     triples: int = 0

@@ -71,7 +71,8 @@ class Hit:
 
 class Found(NamedTuple):
     """What a search found: how many things match (at most CANDIDATES), the hits asked for,
-    and whether more than ``total`` match (then only the best ``total`` can be paged to)."""
+    and whether more than ``total`` match (then only the first ``total`` in index order,
+    shortest names first, are ranked and can be paged to)."""
 
     total: int
     hits: list[Hit]

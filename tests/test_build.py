@@ -383,6 +383,28 @@ def test_failure_while_publishing_removes_the_half_build(
     assert snapshot(settings.build_dir) == before
 
 
+def test_failure_opening_the_dumps_closes_what_was_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up while the build opens its dump files: a BuildError, the folder gone,
+    and the files already opened closed (an unclosed file would fail this test as a warning)."""
+    settings = settings_for(tmp_path, [SEED_FILE])
+    good = build(settings)
+    before = snapshot(settings.build_dir)
+    opened = kg.dumps._Output.__init__
+
+    def second_fails(self: kg.dumps._Output, path: Path) -> None:
+        if path.name == "dataset.nt.gz":
+            raise OSError(28, "No space left on device")
+        opened(self, path)
+
+    monkeypatch.setattr(kg.dumps._Output, "__init__", second_fails)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build(settings)
+    assert current_build(settings.build_dir) == good.folder.resolve()
+    assert snapshot(settings.build_dir) == before
+
+
 def test_skip_invalid_publishes_the_valid_releases(tmp_path: Path) -> None:
     """skip_invalid=True: the seed is published; both bad files are listed with their reasons."""
     settings = settings_for(tmp_path, [SEED_FILE, NO_HEADLINE, BAD_DATE])
