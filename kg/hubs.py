@@ -114,13 +114,14 @@ def _answers(store: OxigraphStore, iri: str) -> list[tuple[str, str, bytes]]:
 
 
 class HubAnswers:
-    """A build's precomputed answers, opened read-only; a miss is None (run the query)."""
+    """A build's precomputed answers, opened read-only; a miss is None (run the query).
+    Without a path every question is a miss."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
 
     def _answer(self, iri: str, key: str) -> bytes | None:
-        if not self.path.exists():
+        if self.path is None or not self.path.exists():
             return None
         connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:

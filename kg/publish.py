@@ -182,6 +182,15 @@ def _drop(name: str, publication: str) -> str:
             f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(name)} {iri(HAS_VERSION)} ?v }} }} ;\n")
 
 
+def published_build(remote: RemoteStore, base_uri: str) -> str | None:
+    """The name of the build the remote store holds in full (the marker :func:`_finish`
+    writes last), or None if no publish has finished."""
+    publication = publication_graph(base_uri)
+    rows = remote.select(
+        f"SELECT ?b WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {iri(IDENTIFIER)} ?b }} }}")
+    return rows[0]["b"].value if rows else None
+
+
 def _finish(build: str, publication: str) -> str:
     """The build marker: which build the store now holds in full."""
     return (f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {iri(IDENTIFIER)} ?b }} }} ;\n"

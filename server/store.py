@@ -12,6 +12,7 @@ import atexit
 import datetime as dt
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,16 @@ from kg.build import CURRENT, read_manifest
 from kg.config import Settings
 from kg.errors import NoBuild
 from kg.hubs import HUBS_FILE, HubAnswers
+from kg.publish import published_build
 from kg.remote import Endpoint, RemoteRunner, RemoteStore
 from kg.runner import QueryPool
 from kg.search import INDEX_FILE, SearchIndex
 from kg.store import OxigraphStore
 from kg.uris import Uris
 from kg.vocab import PREFIXES
+
+
+REMOTE_CHECK = 10.0  # seconds between asking a remote store which build it holds
 
 
 @dataclass
@@ -58,8 +63,22 @@ class PublishedBuild:
 
     @property
     def hubs(self) -> HubAnswers:
-        """Answers the build precomputed for hubs (kg/hubs.py); none in older builds."""
+        """Answers the build precomputed for hubs (kg/hubs.py); none in older builds. With a
+        remote store, only while it holds this very build: between `kg build` and the
+        `kg publish` that follows, the live queries answer, so a page never mixes two builds."""
+        if isinstance(self.store, RemoteStore) and not self._remote_holds_this_build():
+            return HubAnswers(None)
         return HubAnswers(self.folder / HUBS_FILE)
+
+    def _remote_holds_this_build(self) -> bool:
+        """Asked of the remote store at most every REMOTE_CHECK seconds."""
+        assert isinstance(self.store, RemoteStore)
+        checked: tuple[float, bool] | None = self.cache.get("remote_holds_build")
+        now = time.monotonic()
+        if checked is None or now - checked[0] > REMOTE_CHECK:
+            held = published_build(self.store, self.uris.base) == self.name
+            checked = self.cache["remote_holds_build"] = (now, held)
+        return checked[1]
 
 
 class BuildHolder:

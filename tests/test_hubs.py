@@ -120,3 +120,24 @@ def test_pages_read_precomputed_answers_and_look_the_same(client, request, path,
     costly = [query_text(name, limit) for name, limit in QUERIES]
     costly += [query_text(name, None) for name in CONSTRUCTS]
     assert asked and not [q for q in asked if any(c in q for c in costly)]
+
+
+def test_a_remote_store_holding_another_build_gets_the_live_queries(client, monkeypatch) -> None:
+    """Between `kg build` and `kg publish` the remote store holds the previous build: its
+    pages must not mix in this build's precomputed answers. The embedded store always holds
+    its own build."""
+    import server.store
+    from kg.remote import RemoteStore
+
+    with client.application.app_context():
+        build = server.store.get_build()
+    if not isinstance(build.store, RemoteStore):
+        assert build.hubs.path is not None
+        return
+    build.cache.pop("remote_holds_build", None)
+    assert build.hubs.path is not None  # the fixture published this very build
+    monkeypatch.setattr(server.store, "published_build", lambda store, base: "an-older-build")
+    assert build.hubs.path is not None  # asked again only after REMOTE_CHECK seconds
+    build.cache.pop("remote_holds_build", None)
+    assert build.hubs.path is None
+    assert build.hubs.select("timeline", "http://x/id/organization/hub", 100) is None
