@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -364,17 +365,22 @@ class _Writer:
         # RocksDB compacts the store (for fast reads later) on its own threads, and Oxigraph
         # answers the hubs' queries without the GIL, while this thread reads the same store
         # for the counts and the search index
+        stop = threading.Event()  # a failure here need not wait for every hub's answers
         with ThreadPoolExecutor(max_workers=2) as background:
             compacted = background.submit(store.flush)
-            hubs = background.submit(write_hubs, store, folder)
-            graph_dumps = self.graph_dumps.close()
-            releases, self.graph_dumps = self.graph_dumps.releases, None
-            triples = store.triple_count()  # one count of the merged graph serves all below
-            quads = store.quad_count(triples)
-            dumps = self._merged_dumps(triples) + graph_dumps
-            dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
-            entities = write_index(store, folder / INDEX_FILE, uris)
-            _write_report(folder / "report.ttl", good + bad, uris)
+            hubs = background.submit(write_hubs, store, folder, stop=stop)
+            try:
+                graph_dumps = self.graph_dumps.close()
+                releases, self.graph_dumps = self.graph_dumps.releases, None
+                triples = store.triple_count()  # one count of the merged graph serves all below
+                quads = store.quad_count(triples)
+                dumps = self._merged_dumps(triples) + graph_dumps
+                dumps.sort(key=lambda d: [f.filename for f in DUMP_FORMATS].index(d.filename))
+                entities = write_index(store, folder / INDEX_FILE, uris)
+                _write_report(folder / "report.ttl", good + bad, uris)
+            except BaseException:
+                stop.set()
+                raise
             compacted.result()
             hub_count = hubs.result()
         manifest: dict[str, object] = {

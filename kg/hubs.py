@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,10 +82,11 @@ def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
 
 
 def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
-               threads: int = 2) -> int:
+               threads: int = 2, stop: threading.Event | None = None) -> int:
     """Write ``folder/hubs.sqlite`` with the answers of QUERIES for every hub; return how
     many hubs. ``store`` is the build's complete store (read-only is enough). Oxigraph
-    lets go of the GIL while it evaluates, so ``threads`` hubs are worked out at once."""
+    lets go of the GIL while it evaluates, so ``threads`` hubs are worked out at once.
+    Once ``stop`` is set (the build failed elsewhere) no further hub is worked out."""
     path = folder / HUBS_FILE
     path.unlink(missing_ok=True)
     found = hubs(store, min_links)
@@ -92,7 +94,8 @@ def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
     try:
         with connection, ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             connection.executescript(_SCHEMA)
-            for rows in pool.map(lambda iri: _answers(store, iri), found):
+            for rows in pool.map(lambda iri: [] if stop and stop.is_set() else _answers(store, iri),
+                                 found):
                 connection.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
     finally:
         connection.close()

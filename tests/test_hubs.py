@@ -141,3 +141,14 @@ def test_a_remote_store_holding_another_build_gets_the_live_queries(client, monk
     build.cache.pop("remote_holds_build", None)
     assert build.hubs.path is None
     assert build.hubs.select("timeline", "http://x/id/organization/hub", 100) is None
+
+
+def test_a_stopped_write_works_out_no_more_hubs(tmp_path: Path) -> None:
+    """A build that failed elsewhere sets ``stop``: no hub's queries run after that (the
+    build's folder is removed anyway, without waiting for every hub)."""
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    write_hubs(_store(30), tmp_path, min_links=20, stop=stop)
+    assert HubAnswers(tmp_path / HUBS_FILE).select("timeline", HUB, 100) is None
