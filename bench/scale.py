@@ -555,13 +555,20 @@ def run_cases(report: SizeReport, store: str, server: Server, cases: list[Case],
 
 def embedded_part(report: SizeReport, build_dir: Path, cases: list[Case], opts: Options,
                   tmp: Path) -> None:
-    env = kg_env(build_dir)
-    ready = f"/data/{report.picks['person']}"
-    server = start_server("kg serve (embedded)", kg_command(), env, ready, tmp / "kg.log")
+    site_part(report, "embedded", kg_env(build_dir), cases, opts, tmp)
+
+
+def site_part(report: SizeReport, store: str, env: dict[str, str], cases: list[Case],
+              opts: Options, tmp: Path) -> None:
+    """`kg serve` on one store: the mix one query at a time, the wrk cases, its memory."""
+    titles = {"embedded": ("kg serve (embedded)", "kg serve, embedded", "kg.log"),
+              "virtuoso": ("kg serve (Virtuoso)", "kg serve, on Virtuoso", "kg-virtuoso.log")}
+    name, memory, log = titles[store]
+    server = start_server(name, kg_command(), env, f"/data/{report.picks['person']}", tmp / log)
     try:
-        report.mix["embedded"] = ms_spread(mix.endpoint_figures(server.port, opts.mix_runs))
-        run_cases(report, "embedded", server, cases, opts, tmp)
-        report.memory["kg serve, embedded"] = tree_memory(server.process.pid)
+        report.mix[store] = ms_spread(mix.endpoint_figures(server.port, opts.mix_runs))
+        run_cases(report, store, server, cases, opts, tmp)
+        report.memory[memory] = tree_memory(server.process.pid)
     finally:
         server.stop()
 
@@ -626,14 +633,7 @@ def virtuoso_part(report: SizeReport, build_dir: Path, nq_gz: Path, cases: list[
         report.references[own.title] = ("virtuoso", load(server.http_port, own, opts, tmp))
         report.mix["virtuoso direct"] = ms_spread(direct_mix(server.http_port, opts.mix_runs))
         env = kg_env(build_dir, KG_STORE="sparql", KG_SPARQL_QUERY_URL=server.query_url)
-        site = start_server("kg serve (Virtuoso)", kg_command(), env,
-                            f"/data/{report.picks['person']}", tmp / "kg-virtuoso.log")
-        try:
-            report.mix["virtuoso"] = ms_spread(mix.endpoint_figures(site.port, opts.mix_runs))
-            run_cases(report, "virtuoso", site, cases, opts, tmp)
-            report.memory["kg serve, on Virtuoso"] = tree_memory(site.process.pid)
-        finally:
-            site.stop()
+        site_part(report, "virtuoso", env, cases, opts, tmp)
         pid = pid_with(str(root / "virtuoso.ini"))
         if pid is not None:
             report.memory["Virtuoso"] = f"{vmhwm_mb(pid):,.0f} MB"

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from kg.queries import load
 from kg.store import OxigraphStore, Row
-from kg.vocab import PREFIXES
+from kg.vocab import sparql_prologue
 
 HUBS_FILE = "hubs.sqlite"
 MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queries take a few ms
@@ -71,13 +71,9 @@ def query_text(name: str, limit: int | None) -> str:
     return load(name) if limit is None else load(name) + f" LIMIT {int(limit)}"
 
 
-def _prologue() -> str:
-    return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
-
-
 def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
     """IRIs of the things with at least ``min_links`` links, most linked first."""
-    rows = store.select(_prologue() + _HUBS % int(min_links))
+    rows = store.select(sparql_prologue() + _HUBS % int(min_links))
     return [row["this"].value for row in rows if isinstance(row["this"], ox.NamedNode)]
 
 
@@ -107,11 +103,11 @@ def _answers(store: OxigraphStore, iri: str) -> list[tuple[str, str, bytes]]:
     this = {"this": ox.NamedNode(iri)}
     rows = []
     for name, limit in QUERIES:
-        result = store.run(_prologue() + query_text(name, limit), this)
+        result = store.run(sparql_prologue() + query_text(name, limit), this)
         assert isinstance(result, ox.QuerySolutions)
         rows.append((iri, query_key(name, limit), result.serialize(format=ox.QueryResultsFormat.JSON)))
     for name in CONSTRUCTS:
-        triples = store.construct(_prologue() + load(name), this)
+        triples = store.construct(sparql_prologue() + load(name), this)
         rows.append((iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
     return rows
 

@@ -304,10 +304,9 @@ def release_text(build: PublishedBuild, release: str) -> str:
         if release in cache:
             cache.move_to_end(release)
             return cache[release]
-    rows = build.store.select(load("release_text"), {"this": ox.NamedNode(release)})
-    text = rows[0]["text"].value if rows else ""
-    _keep(build, {release: text})
-    return text
+    release_texts(build, [release])
+    with _TEXTS_LOCK:
+        return _texts(build).get(release, "")
 
 
 def _texts(build: PublishedBuild) -> OrderedDict[str, str]:

@@ -35,7 +35,7 @@ from kg.errors import BuildError, InputError, KgError, ValidationFailed
 from kg.extract import extract
 from kg.read import read_release
 from kg.resolve import load_links, resolve
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, from_ox
 from kg.uris import Uris, slugify
 from kg.validate import check
 from kg.vocab import PF
@@ -59,19 +59,6 @@ def settings_for(root: Path, releases: list[Path], **extra: Any) -> Settings:
     )
 
 
-def to_rdflib(term: Any) -> Any:
-    """A pyoxigraph term as the equal rdflib term (xsd:string as a plain literal)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def open_store(folder: Path) -> OxigraphStore:
     return OxigraphStore.open_read_only(folder / "store")
 
@@ -80,13 +67,13 @@ def union_graph(store: OxigraphStore) -> Graph:
     """The distinct triples of all graphs of the store, as an rdflib graph."""
     graph = Graph()
     for row in store.select("SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"):
-        graph.add((to_rdflib(row["s"]), to_rdflib(row["p"]), to_rdflib(row["o"])))
+        graph.add((from_ox(row["s"]), from_ox(row["p"]), from_ox(row["o"])))
     return graph
 
 
 def named_graph(store: OxigraphStore, graph_iri: str) -> set[tuple[Any, Any, Any]]:
     rows = store.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
-    return {(to_rdflib(r["s"]), to_rdflib(r["p"]), to_rdflib(r["o"])) for r in rows}
+    return {(from_ox(r["s"]), from_ox(r["p"]), from_ox(r["o"])) for r in rows}
 
 
 def ground(graph: Graph) -> set[tuple[Any, Any, Any]]:
