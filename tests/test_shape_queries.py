@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pyshacl import validate as shacl_validate
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from kg.encode import release_graph
 from kg.extract import extract
@@ -115,8 +115,10 @@ def test_reports_of_flagged_graphs_come_from_pyshacl(seed: Graph) -> None:
     broken = _without(seed, next(iter(seed.triples((None, PF.headline, None)))))
     reports = check_many([(seed, "good"), (broken, "bad")])
     assert reports[0].conforms and reports[0].problems == []
+    assert reports[0].graph is None  # pyshacl never ran for the clean graph
     assert not reports[1].conforms
     assert [p.path for p in reports[1].problems] == ["pf:headline"]
+    assert reports[1].graph is not None and (None, SH.resultPath, PF.headline) in reports[1].graph
 
 
 def test_subclass_instances_are_targets() -> None:
