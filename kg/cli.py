@@ -18,7 +18,7 @@ from typing import Any
 import click
 import pyoxigraph as ox
 
-from kg.config import Settings
+from kg.config import PUBLISH_METHODS, Settings
 from kg.errors import KgError, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -235,9 +235,10 @@ def _cell(term: object) -> str:
               help="About how many triples go in one update request (default 10000).")
 @click.option("--threads", type=int, envvar="KG_PUBLISH_THREADS", show_envvar=True,
               help="Update requests in flight at once (default 2).")
-@click.option("--method", type=click.Choice(["update", "virtuoso"]), envvar="KG_PUBLISH_METHOD",
-              show_envvar=True, help="SPARQL 1.1 Update (any store, the default) or Virtuoso's "
-              "N-Quads loader for graphs the store lacks.")
+@click.option("--method", type=click.Choice(PUBLISH_METHODS), envvar="KG_PUBLISH_METHOD",
+              show_envvar=True, help="SPARQL 1.1 Update (any store), Virtuoso's N-Quads loader "
+              "for graphs the store lacks, or auto (the default): the loader where the store "
+              "offers it, else Update.")
 @click.pass_context
 def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
             update_url: str | None, user: str | None, batch_triples: int | None,
@@ -271,7 +272,8 @@ def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
                                  method=settings.publish_method)
         click.echo(f"Published build {result.build} to {settings.sparql_update_url}: "
                    f"{len(result.loaded)} graph(s) loaded ({result.triples} triples), "
-                   f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped")
+                   f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped "
+                   f"(method: {result.method})")
         return 0
 
     _run(action)

@@ -17,6 +17,7 @@ from typing import Any
 from kg.errors import ConfigError
 
 PREFIX = "KG_"
+PUBLISH_METHODS = ("auto", "update", "virtuoso")
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
             "About how many triples `kg publish` sends in one update request (whole graphs)."),
     Setting("publish_threads", int, 2,
             "Update requests `kg publish` keeps in flight at once; 1 sends them one by one."),
-    Setting("publish_method", str, "update",
-            "How `kg publish` writes graphs: 'update' (SPARQL 1.1 Update, any store) or 'virtuoso' "
+    Setting("publish_method", str, "auto",
+            "How `kg publish` writes graphs: 'update' (SPARQL 1.1 Update, any store), 'virtuoso' "
             "(new graphs through Virtuoso's N-Quads loader, called from SPARQL Update; the update "
-            "account must be allowed to call SQL functions, as dba is)."),
+            "account must be allowed to call SQL functions, as dba is) or 'auto' (the loader when "
+            "the store turns out to be a Virtuoso that lets the account call it, else 'update')."),
     Setting("license", str, "https://creativecommons.org/licenses/by/4.0/",
             "License of the published data (an IRI), stated in the VoID/DCAT description."),
 )
@@ -105,7 +107,7 @@ class Settings:
     sparql_password: str = ""
     publish_batch: int = 10_000
     publish_threads: int = 2
-    publish_method: str = "update"
+    publish_method: str = "auto"
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     def __post_init__(self) -> None:
@@ -126,9 +128,9 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
                                   "expected at least 1")
-        if self.publish_method not in ("update", "virtuoso"):
+        if self.publish_method not in PUBLISH_METHODS:
             raise ConfigError(f"KG_PUBLISH_METHOD has value {self.publish_method!r}; "
-                              "expected 'update' or 'virtuoso'")
+                              "expected 'auto', 'update' or 'virtuoso'")
         if self.max_rows < 0:
             raise ConfigError(f"KG_MAX_ROWS has value {self.max_rows!r}; expected 0 (no cap) or more")
         if self.query_timeout <= 0:

@@ -20,11 +20,14 @@ deadlock victim rolls it back and it is sent again (see ``kg.remote``).
 On Virtuoso, ``method="virtuoso"`` (KG_PUBLISH_METHOD) sends the graphs the store lacks
 as N-Quads to its Turtle loader instead, at under half of INSERT DATA's server CPU
 (see :func:`virtuoso_request` and bench/README.md); replaced graphs still go by Update.
+The default, ``"auto"``, asks the store first (:func:`detect_method`) and takes the loader
+when the store is a Virtuoso that lets this account call it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -39,6 +42,8 @@ from kg.store import OxigraphStore
 
 HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
 IDENTIFIER = "http://purl.org/dc/terms/identifier"
+log = logging.getLogger(__name__)
+
 PRESENCE_CHUNK = 500  # graph IRIs per query asking which graphs the store already holds
 
 
@@ -51,6 +56,7 @@ class PublishResult:
     unchanged: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     triples: int = 0
+    method: str = "update"  # how the graphs were written (after "auto" was resolved)
 
 
 @dataclass(frozen=True)
@@ -205,16 +211,21 @@ def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 10_000,
 
     ``threads`` batches are in flight at once: the store works on one while the next is
     prepared and sent. The withdrawn graphs and the build marker go last, once every
-    batch has been accepted. ``method`` is ``"update"`` (SPARQL 1.1 Update, any store) or
-    ``"virtuoso"`` (Virtuoso's N-Quads loader, see :func:`virtuoso_request`).
+    batch has been accepted. ``method`` is ``"update"`` (SPARQL 1.1 Update, any store),
+    ``"virtuoso"`` (Virtuoso's N-Quads loader, see :func:`virtuoso_request`) or ``"auto"``
+    (the loader where the store offers it, see :func:`detect_method`).
     """
-    writer = _writer(method)
+    if method != "auto":
+        _writer(method)  # an unknown method fails before the store is touched
     folder = current_build(build_dir)
     manifest = read_manifest(folder)
     publication = publication_graph(str(manifest["base_uri"]))
+    if method == "auto":
+        method = detect_method(remote, publication)
+    writer = _writer(method)
     store = OxigraphStore.open_read_only(folder / "store")
     names = store.named_graphs()
-    result = PublishResult(build=str(manifest["build"]))
+    result = PublishResult(build=str(manifest["build"]), method=method)
     versions = remote_versions(remote, publication)
     held = held_graphs(remote, [n for n in names if n not in versions])
     batches = _batches(graph_dumps(store, names), versions, held, batch_triples, result)
@@ -225,11 +236,38 @@ def publish(build_dir: Path, remote: RemoteStore, batch_triples: int = 10_000,
     return result
 
 
+def detect_method(remote: RemoteStore, publication: str) -> str:
+    """``"virtuoso"`` when the store runs Virtuoso's loader for this account, else ``"update"``.
+
+    Nothing in the SPARQL protocol says which store answers, and the loader needs a right
+    (calling SQL functions) that not every account has, so the probe tries the very call
+    the loader path makes first: the syntax check on an empty file, whose answer (the
+    graph name) it writes as a triple of the publication graph. A store without that
+    function leaves the variable unbound and writes nothing, or refuses the update; an
+    account without the right gets an error. Either way: standard Update.
+    """
+    probe = iri("urn:kg:probe")
+    where = (f"BIND (<sql:TTLP_VALIDATE>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
+             f"{_string(publication)}, {TTLP_NQUADS}) AS ?ok)")
+    try:
+        remote.update_with_file(
+            f"INSERT {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }} "
+            f"WHERE {{ {where} }}", QUADS_PART, b"", "application/n-quads")
+    except RemoteStoreError as err:
+        log.info("kg publish: Virtuoso's loader is not available here (%s); using SPARQL Update", err)
+        return "update"
+    found = remote.ask(f"ASK {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}")
+    if found:
+        remote.update(f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}")
+    return "virtuoso" if found else "update"
+
+
 def _writer(method: str) -> Writer:
     """The request writer of a publish method (KG_PUBLISH_METHOD)."""
     writers: dict[str, Writer] = {"update": update_request, "virtuoso": virtuoso_request}
     if method not in writers:
-        raise ConfigError(f"KG_PUBLISH_METHOD has value {method!r}; expected 'update' or 'virtuoso'")
+        raise ConfigError(f"KG_PUBLISH_METHOD has value {method!r}; expected 'auto', 'update' "
+                          "or 'virtuoso'")
     return writers[method]
 
 

@@ -16,7 +16,7 @@ import requests
 from kg.build import build, current_build
 from kg.config import Settings
 from kg.errors import KgError
-from kg.publish import publication_graph, publish
+from kg.publish import detect_method, publication_graph, publish
 from kg.remote import Endpoint, RemoteStore, RemoteStoreError, _deadlocked
 from kg.store import OxigraphStore
 from kg.vocab import PREFIXES
@@ -92,6 +92,7 @@ def test_kg_publish_command(scratch_virtuoso, two_release_build: Settings) -> No
     done = subprocess.run([*kg_command(), "publish"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Published build" in done.stdout
+    assert "(method: virtuoso)" in done.stdout  # the default, auto, found the loader
     missing = subprocess.run([*kg_command(), "publish"], capture_output=True, text=True,
                              env={**os.environ, "KG_BUILD_DIR": str(two_release_build.build_dir)})
     assert missing.returncode == 2 and "KG_SPARQL_QUERY_URL" in missing.stderr
@@ -319,6 +320,17 @@ def test_virtuoso_loader_loads_every_graph_and_records_it(clean_virtuoso, tmp_pa
     assert sorted(replaced.loaded) == sorted(new)
     assert remote_graphs(store, sorted(new)) == new
     assert publish(build_dir, store, method="update").loaded == []  # same records either way
+
+
+def test_auto_finds_virtuosos_loader_and_leaves_no_trace(clean_virtuoso, tmp_path: Path) -> None:
+    build_dir = generated_build(tmp_path, releases=12)
+    store = remote(clean_virtuoso)
+    assert detect_method(store, publication_graph(BASE)) == "virtuoso"
+    assert not store.ask("ASK { GRAPH ?g { ?s <urn:kg:probe> ?o } }")
+    result = publish(build_dir, store, batch_triples=500, method="auto")
+    assert result.method == "virtuoso"
+    expected = local_graphs(build_dir)
+    assert remote_graphs(store, sorted(expected)) == expected
 
 
 def test_virtuoso_loader_failing_half_way_leaves_old_or_new_and_a_rerun_finishes(
