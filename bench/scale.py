@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import sparql as mix  # noqa: E402  (MIX, endpoint_figures, rdflib_figures)
+from bench import sparql as mix  # noqa: E402  (mix, endpoint_figures, rdflib_figures)
 
 BIN = Path(sys.executable).parent
 BASE = "http://127.0.0.1:5000/"
@@ -316,9 +316,9 @@ def pick(store_path: Path) -> dict[str, str]:
             "release": local(release["r"]).split("/", 1)[1], "quads": str(len(store))}
 
 
-def rdflib_mix(nquads: Path, runs: int) -> dict[str, Any]:
+def rdflib_mix(nquads: Path, runs: int, queries: dict[str, str]) -> dict[str, Any]:
     """The mix on rdflib's memory Dataset in this process (bench/sparql.py's rdflib_figures)."""
-    timings, load = mix.rdflib_figures(nquads, runs)
+    timings, load = mix.rdflib_figures(nquads, runs, queries)
     return {"load": load, "timings": timings}
 
 
@@ -399,10 +399,10 @@ def load(port: int, case: Case, opts: Options, folder: Path) -> Load:
 # -- what is loaded -------------------------------------------------------
 
 
-def mix_paths() -> tuple[str, ...]:
+def mix_paths(queries: dict[str, str]) -> tuple[str, ...]:
     """The SPARQL mix of bench/sparql.py as GET /sparql URLs (JSON or Turtle answers)."""
     paths = []
-    for query in mix.MIX.values():
+    for query in queries.values():
         graph = query.lstrip().upper().startswith("CONSTRUCT")
         paths.append("/sparql?" + urllib.parse.urlencode(
             {"query": query, "format": "turtle" if graph else "json"}))
@@ -413,7 +413,7 @@ def site_cases(picks: dict[str, str]) -> list[Case]:
     person, hub, release = picks["person"], picks["hub"], picks["release"]
     word = picks["hub_name"].split()[0]
     typed = picks["person_name"][:-1]
-    paths = mix_paths()
+    paths = mix_paths(mix.mix(picks["person_name"]))
     return [
         Case("person, RDF (Accept: text/turtle)", f"/data/{person}", "text/turtle"),
         Case("person, HTML page", f"/page/{person}", "text/html"),
@@ -496,14 +496,15 @@ def count_our_quads(sql_port: int) -> int:
     return numbers[-1] if numbers else 0
 
 
-def direct_mix(port: int, runs: int, timeout: float = 120) -> dict[str, list[float]]:
+def direct_mix(port: int, runs: int, queries: dict[str, str], timeout: float = 120
+               ) -> dict[str, list[float]]:
     """The mix on Virtuoso's own /sparql (with the prefixes the site predeclares). A query
     that takes longer than ``timeout`` is left without figures (its cells print as –)
     rather than ending the run: at 100,000 releases one did, after everything else ran."""
     from kg.vocab import sparql_prologue
 
     timings: dict[str, list[float]] = {}
-    for name, query in mix.MIX.items():
+    for name, query in queries.items():
         graph = query.lstrip().upper().startswith("CONSTRUCT")
         path = "/sparql?" + urllib.parse.urlencode({
             "query": sparql_prologue() + query,
@@ -566,7 +567,8 @@ def site_part(report: SizeReport, store: str, env: dict[str, str], cases: list[C
     name, memory, log = titles[store]
     server = start_server(name, kg_command(), env, f"/data/{report.picks['person']}", tmp / log)
     try:
-        report.mix[store] = ms_spread(mix.endpoint_figures(server.port, opts.mix_runs))
+        report.mix[store] = ms_spread(mix.endpoint_figures(server.port, opts.mix_runs,
+                                                           mix.mix(report.picks["person_name"])))
         run_cases(report, store, server, cases, opts, tmp)
         report.memory[memory] = tree_memory(server.process.pid)
     finally:
@@ -599,7 +601,7 @@ def rdflib_part(report: SizeReport, nq_gz: Path, opts: Options, tmp: Path) -> No
     with gzip.open(nq_gz, "rb") as source, nquads.open("wb") as target:
         shutil.copyfileobj(source, target, 1 << 20)
     _, peak, out = child_figures([sys.executable, __file__, "--child-rdflib", str(nquads),
-                                  str(opts.rdflib_runs)])
+                                  str(opts.rdflib_runs), report.picks["person_name"]])
     figures = json.loads(out.strip().splitlines()[-1])
     report.mix["rdflib"] = ms_spread(figures["timings"])
     report.memory["rdflib in-process mix"] = f"{peak:,.0f} MB (load {figures['load']:.1f} s)"
@@ -631,7 +633,8 @@ def virtuoso_part(report: SizeReport, build_dir: Path, nq_gz: Path, cases: list[
         own = Case("Virtuoso's own /sparql: CONSTRUCT, person",
                    virtuoso_construct_path(report.picks["person_iri"]), "text/turtle")
         report.references[own.title] = ("virtuoso", load(server.http_port, own, opts, tmp))
-        report.mix["virtuoso direct"] = ms_spread(direct_mix(server.http_port, opts.mix_runs))
+        report.mix["virtuoso direct"] = ms_spread(direct_mix(server.http_port, opts.mix_runs,
+                                                             mix.mix(report.picks["person_name"])))
         env = kg_env(build_dir, KG_STORE="sparql", KG_SPARQL_QUERY_URL=server.query_url)
         site_part(report, "virtuoso", env, cases, opts, tmp)
         pid = pid_with(str(root / "virtuoso.ini"))
@@ -736,7 +739,7 @@ def print_mix(report: SizeReport) -> None:
     print("| query | " + " | ".join(names[c] for c in columns) + " | ratio |")
     print("|---|" + "---:|" * (len(columns) + 1))
     ratios = []
-    for query in mix.MIX:
+    for query in mix.NAMES:
         cells = [report.mix[c][query].cell(2) for c in columns]
         ratio = math.nan
         if "rdflib" in report.mix:
@@ -767,8 +770,8 @@ def child(args: argparse.Namespace) -> bool:
         print(json.dumps(make_build(Path(folder), int(releases))))
         return True
     if args.child_rdflib:
-        nquads, runs = args.child_rdflib
-        print(json.dumps(rdflib_mix(Path(nquads), int(runs))))
+        nquads, runs, person = args.child_rdflib
+        print(json.dumps(rdflib_mix(Path(nquads), int(runs), mix.mix(person))))
         return True
     return False
 
@@ -801,7 +804,7 @@ def main() -> None:
                         help="Virtuoso NumberOfBuffers (8 KB pages; 170,000 is about 1.4 GB)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary folders go")
     parser.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--child-rdflib", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-rdflib", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     stop_cleanly_on_signals()
     if child(args):
