@@ -147,8 +147,9 @@ def published_build(folder: Path, releases: int) -> Path:
     (stamp / "store").mkdir(parents=True)
     store = ox.Store(str(stamp / "store"))
     store.bulk_extend(quads(releases))
-    OxigraphStore(store).merge_into_default_graph()  # as the build does
-    store.flush()
+    published = OxigraphStore(store)
+    published.merge_into_default_graph()  # as the build does
+    published.flush()  # and compacted, as the build does: uncompacted, joins read 1.7x slower
     triples = len(store)
     del store
     manifest = {"build": stamp.name, "built_at": dt.datetime.now(dt.UTC).isoformat(),
