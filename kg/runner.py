@@ -83,12 +83,53 @@ class _Pipe:
             self.buffer.clear()
 
 
-def _tsv(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    """Rows as SPARQL TSV (terms in N-Triples syntax), so Oxigraph can re-serialize them."""
-    lines = ["\t".join("?" + v for v in variables)]
-    for row in rows:
-        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+class _Enough(Exception):
+    """Stops Oxigraph's serializer once :class:`_FirstLines` holds all the lines it wants."""
+
+
+class _FirstLines:
+    """A binary writer that keeps the first ``wanted`` lines written to it, then stops the writer.
+
+    SPARQL TSV writes one solution a line (a newline inside a literal is escaped), so
+    the lines kept are the header and the first ``wanted - 1`` solutions, written by
+    Oxigraph itself: a capped answer costs no Python per term.
+    """
+
+    def __init__(self, wanted: int) -> None:
+        self.wanted = wanted
+        self.lines = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        room = self.wanted - self.lines
+        found = data.count(b"\n")
+        if found < room:
+            self.parts.append(bytes(data))
+            self.lines += found
+            return len(data)
+        end = -1
+        for _ in range(room):
+            end = data.index(b"\n", end + 1)
+        self.parts.append(bytes(data[: end + 1]))
+        self.lines = self.wanted
+        raise _Enough
+
+    def flush(self) -> None:
+        """Nothing buffered here."""
+
+
+def _first_solutions(result: ox.QuerySolutions, cap: int) -> tuple[bytes, int, bool]:
+    """At most ``cap`` solutions as SPARQL TSV, how many, and whether there were more."""
+    lines = _FirstLines(cap + 2)  # the header, the cap, and one more to know it was cut
+    try:
+        result.serialize(lines, ox.QueryResultsFormat.TSV)
+    except _Enough:
+        pass
+    tsv = b"".join(lines.parts)
+    rows = lines.lines - 1
+    if rows <= cap:
+        return tsv, rows, False
+    return tsv[: tsv.rindex(b"\n", 0, len(tsv) - 1) + 1], cap, True
 
 
 def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
@@ -114,12 +155,9 @@ def emit(result: Any, job: Job, head: Any, out: Any, prefixes: dict[str, str]) -
             head("solutions", None, False)
             result.serialize(out, fmt)
         else:
-            variables = [v.value for v in result.variables]
-            rows = list(itertools.islice(result, job.max_rows + 1))
-            cut = len(rows) > job.max_rows
-            rows = rows[: job.max_rows]
-            head("solutions", len(rows), cut)
-            ox.parse_query_results(_tsv(variables, rows), ox.QueryResultsFormat.TSV).serialize(out, fmt)
+            tsv, rows, cut = _first_solutions(result, job.max_rows)
+            head("solutions", rows, cut)
+            ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(out, fmt)
     else:
         fmt = getattr(ox.RdfFormat, job.output)
         triples: Any = result
