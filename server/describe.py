@@ -269,7 +269,7 @@ class Describer:
                 release, names.get(release) or label_of(release, self.labels),
                 self.href(node) or node, start, end, values.get(NS + "exact", ""),
                 before, after, label_of(prop, self.labels) if prop else None))
-        return sorted(found, key=lambda e: (e.release_label, e.start))
+        return sorted(found, key=lambda e: (e.release_label, e.release, e.start, e.end, e.href))
 
     def _context(self, release: str, start: int, end: int) -> tuple[str, str]:
         text = release_text(self.build, release)
