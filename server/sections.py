@@ -80,6 +80,17 @@ def _value(row: dict[str, Any], name: str) -> str | None:
     return row[name].value if name in row else None
 
 
+def _first_labels(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The label of each ?x of ``labels.rq``'s rows, the first in code-point order when it
+    has several: the same on every store (a SAMPLE was whichever one the store met first)."""
+    labels: dict[str, Any] = {}
+    for row in rows:
+        kept = labels.get(row["x"].value)
+        if kept is None or row["label"].value < kept.value:
+            labels[row["x"].value] = row["label"]
+    return labels
+
+
 class SectionBuilder:
     """Runs the section queries for one entity and turns rows into records."""
 
@@ -117,7 +128,7 @@ class SectionBuilder:
         if not iris:
             return
         query = bind_many(load("labels"), "x", [ox.NamedNode(i) for i in sorted(iris)])
-        labels = {r["x"].value: r["label"] for r in self.build.store.select(query) if "label" in r}
+        labels = _first_labels(self.build.store.select(query))
         for row in rows:
             for name in names:
                 if name in row and row[name].value in labels:
