@@ -14,9 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.hubs import query_text
-from kg.queries import load
-from kg.sparql import bind_many
-from server.describe import count, label_of
+from server.describe import count, label_of, labels
 from server.store import PublishedBuild
 
 TIMELINE_LIMIT = 100  # releases listed on a page; the count says when there are more
@@ -80,17 +78,6 @@ def _value(row: dict[str, Any], name: str) -> str | None:
     return row[name].value if name in row else None
 
 
-def _first_labels(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The label of each ?x of ``labels.rq``'s rows, the first in code-point order when it
-    has several: the same on every store (a SAMPLE was whichever one the store met first)."""
-    labels: dict[str, Any] = {}
-    for row in rows:
-        kept = labels.get(row["x"].value)
-        if kept is None or row["label"].value < kept.value:
-            labels[row["x"].value] = row["label"]
-    return labels
-
-
 class SectionBuilder:
     """Runs the section queries for one entity and turns rows into records."""
 
@@ -124,15 +111,11 @@ class SectionBuilder:
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
         """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""
-        iris = {row[name].value for row in rows for name in names if name in row}
-        if not iris:
-            return
-        query = bind_many(load("labels"), "x", [ox.NamedNode(i) for i in sorted(iris)])
-        labels = _first_labels(self.build.store.select(query))
+        found = labels(self.build, {row[name].value for row in rows for name in names if name in row})
         for row in rows:
             for name in names:
-                if name in row and row[name].value in labels:
-                    row[f"{name}Label"] = labels[row[name].value]
+                if name in row and row[name].value in found:
+                    row[f"{name}Label"] = found[row[name].value]
 
     def sections(self, iri: str) -> Sections:
         found = Sections()
