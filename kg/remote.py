@@ -69,6 +69,20 @@ def _safe_blank_nodes(body: bytes) -> bytes:
     return json.dumps(document).encode("utf-8")
 
 
+def set_query(wrapper: SPARQLWrapper, query: str) -> None:
+    """Give SPARQLWrapper the query with its form as our own reading of it says.
+
+    SPARQLWrapper guesses the form from the first of its keywords it finds, anywhere in a word
+    ('task' reads as ASK), after removing only every other line of a block of comments; a
+    SELECT whose comments say CONSTRUCT was then sent asking for any format (``*/*``) and its
+    answer failed to parse.
+    """
+    wrapper.setQuery(query)
+    form = check(query).form
+    if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        wrapper.queryType = form
+
+
 def _short(err: Exception, limit: int = 400) -> str:
     """An error in a sentence, not the whole request echoed back by the store."""
     text = " ".join(str(err).split())
@@ -106,7 +120,7 @@ class RemoteStore(Answers):
 
     def _ask_remote(self, query: str, return_format: str) -> bytes:
         wrapper = self._wrapper(self.endpoint.query_url)
-        wrapper.setQuery(self._prologue(query) + query)
+        set_query(wrapper, self._prologue(query) + query)
         wrapper.setMethod(POST)
         wrapper.setReturnFormat(return_format)
         try:
@@ -205,7 +219,7 @@ class RemoteRunner:
         self._parse_locally(job.query)
         wrapper = self.store._wrapper(self.store.endpoint.query_url)
         wrapper.setTimeout(max(1, int(self.timeout)))
-        wrapper.setQuery(self.store._prologue(job.query) + job.query)
+        set_query(wrapper, self.store._prologue(job.query) + job.query)
         wrapper.setMethod(POST)
         wrapper.setReturnFormat(TURTLE if graph else JSON)
         for name in job.default_graphs or ():

@@ -67,25 +67,70 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
     if own is None:
         own = store.construct(load("outgoing"), this)
     seen: dict[ox.Triple, None] = dict.fromkeys(own)
+    named: dict[Any, None] = {t.object: None for t in own if isinstance(t.object, ox.NamedNode)}
     incoming, evidence = count(build, "incoming_count", iri), count(build, "evidence_count", iri)
     pages = max(1, -(-incoming // PAGE_SIZE), -(-evidence // PAGE_SIZE))
     if not 1 <= page <= pages:
         raise ValueError(f"there are {pages} page(s) of links to {iri}, not {page}")
-    window = f" LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"  # whole numbers we computed
-    order = "" if store.stable_order else " ORDER BY ?p ?s"
-    named: dict[Any, None] = {}
-    for row in store.select(load("incoming_links") + order + window, this):
+    for row in links(build, "incoming_links", "?p ?s", iri, page, incoming):
         seen.setdefault(ox.Triple(row["s"], row["p"], this["this"]))
         if isinstance(row["s"], ox.NamedNode):
             named.setdefault(row["s"])
-    order = "" if store.stable_order else " ORDER BY ?e"
-    spans = [row["e"] for row in store.select(load("evidence_links") + order + window, this)]
+    spans = [row["e"] for row in links(build, "evidence_links", "?e", iri, page, evidence)]
     for span in spans:  # a hub's evidence is paged with its incoming links
         seen.setdefault(ox.Triple(this["this"], ox.NamedNode(EVIDENCE), span))
-    for name, variable, terms in (("neighbour", "this", list(named)), ("evidence", "e", spans)):
-        if terms:
-            seen.update(dict.fromkeys(store.construct(bind_many(load(name), variable, terms))))
+    seen.update(dict.fromkeys(neighbours(build, list(named))))
+    if spans:
+        seen.update(dict.fromkeys(store.construct(bind_many(load("evidence"), "e", spans))))
     return Document(list(seen), incoming, page, pages)
+
+
+def neighbours(build: PublishedBuild, things: list[ox.NamedNode]) -> list[ox.Triple]:
+    """The labels and types of ``things`` as triples (``neighbour.rq``, one query for all)."""
+    if not things:
+        return []
+    found = []
+    for row in build.store.select(bind_many(load("neighbour"), "this", things)):
+        if "label" in row:
+            found.append(ox.Triple(row["this"], ox.NamedNode(RDFS_LABEL), row["label"]))
+        if "type" in row:
+            found.append(ox.Triple(row["this"], ox.NamedNode(RDF_TYPE), row["type"]))
+    return found
+
+
+def labels(build: PublishedBuild, iris: set[str]) -> dict[str, ox.Literal]:
+    """The label of each of ``iris`` that has one (``labels.rq``, one query for all), the
+    first in code-point order when it has several: the same on every store (a SAMPLE was
+    whichever one the store met first)."""
+    if not iris:
+        return {}
+    query = bind_many(load("labels"), "x", [ox.NamedNode(i) for i in sorted(iris)])
+    found: dict[str, ox.Literal] = {}
+    for row in build.store.select(query):
+        kept = found.get(row["x"].value)
+        if kept is None or row["label"].value < kept.value:
+            found[row["x"].value] = row["label"]
+    return found
+
+
+def links(build: PublishedBuild, query: str, order: str, iri: str, page: int,
+          total: int) -> list[dict[str, Any]]:
+    """Page ``page`` of a paged links query (PAGE_SIZE rows) about ``iri``, of ``total``.
+
+    A hub's pages come from the build's precomputed answers: a store without a stable
+    order gets ``ORDER BY order``, and sorting all of a hub's links for every page cost
+    most of its first view on Virtuoso. No query runs for a page past ``total``.
+    """
+    offset = (page - 1) * PAGE_SIZE
+    if offset >= total:
+        return []
+    rows = build.hubs.page(query, iri, PAGE_SIZE, offset)
+    if rows is not None:
+        return rows
+    store = build.store
+    window = f" LIMIT {PAGE_SIZE} OFFSET {offset}"  # whole numbers we computed
+    text = load(query) + ("" if store.stable_order else f" ORDER BY {order}") + window
+    return store.select(text, {"this": ox.NamedNode(iri)})
 
 
 def count(build: PublishedBuild, query: str, iri: str) -> int:
@@ -269,7 +314,7 @@ class Describer:
                 release, names.get(release) or label_of(release, self.labels),
                 self.href(node) or node, start, end, values.get(NS + "exact", ""),
                 before, after, label_of(prop, self.labels) if prop else None))
-        return sorted(found, key=lambda e: (e.release_label, e.start))
+        return sorted(found, key=lambda e: (e.release_label, e.release, e.start, e.end, e.href))
 
     def _context(self, release: str, start: int, end: int) -> tuple[str, str]:
         text = release_text(self.build, release)
@@ -398,12 +443,14 @@ def release_tokens(build: PublishedBuild, iri: str) -> list[tuple[str, Any]]:
     text = release_text(build, iri)
     describer = Describer(build)
     marks: dict[tuple[int, int], Mark] = {}
-    for row in build.store.select(load("mentions"), {"this": ox.NamedNode(iri)}):
+    rows = build.store.select(load("mentions"), {"this": ox.NamedNode(iri)})
+    things = {row["thing"].value for row in rows if isinstance(row["thing"], ox.NamedNode)}
+    names = {thing: label.value for thing, label in labels(build, things).items()}
+    for row in rows:
         start, end = int(row["start"].value), int(row["end"].value)
         if not 0 <= start < end <= len(text):
             continue
         mark = marks.setdefault((start, end), Mark(start, end, []))
-        names = {row["thing"].value: row["label"].value} if "label" in row else {}
         term = describer.term(row["thing"], names)
         if all(t.value != term.value for t in mark.things):
             mark.things.append(term)

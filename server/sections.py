@@ -14,9 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.hubs import query_text
-from kg.queries import load
-from kg.sparql import bind_many
-from server.describe import count, label_of
+from server.describe import count, label_of, labels
 from server.store import PublishedBuild
 
 TIMELINE_LIMIT = 100  # releases listed on a page; the count says when there are more
@@ -113,15 +111,11 @@ class SectionBuilder:
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
         """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""
-        iris = {row[name].value for row in rows for name in names if name in row}
-        if not iris:
-            return
-        query = bind_many(load("labels"), "x", [ox.NamedNode(i) for i in sorted(iris)])
-        labels = {r["x"].value: r["label"] for r in self.build.store.select(query) if "label" in r}
+        found = labels(self.build, {row[name].value for row in rows for name in names if name in row})
         for row in rows:
             for name in names:
-                if name in row and row[name].value in labels:
-                    row[f"{name}Label"] = labels[row[name].value]
+                if name in row and row[name].value in found:
+                    row[f"{name}Label"] = found[row[name].value]
 
     def sections(self, iri: str) -> Sections:
         found = Sections()

@@ -3,6 +3,7 @@ uses them instead of running the queries, on both stores."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,9 +11,22 @@ import pytest
 from bs4 import BeautifulSoup
 
 from kg.build import CURRENT
-from kg.hubs import CONSTRUCTS, HUBS_FILE, QUERIES, HubAnswers, hubs, query_text, write_hubs
+from kg.config import Settings
+from kg.hubs import (
+    CONSTRUCTS,
+    HUBS_FILE,
+    PAGE_SIZE,
+    PAGED,
+    QUERIES,
+    HubAnswers,
+    hubs,
+    query_text,
+    write_hubs,
+)
+from kg.queries import load
 from kg.store import OxigraphStore
 from kg.vocab import PREFIXES
+from tests.conftest import BASE
 
 PF = "https://w3id.org/pressfacts/ns#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -22,13 +36,14 @@ SMALL = "http://x/id/organization/small"
 
 
 def _store(releases: int) -> OxigraphStore:
-    """``releases`` releases that mention HUB (each with a date and a claim about it), and
-    one that mentions SMALL."""
+    """``releases`` releases that mention HUB (each with a date, a claim about it and an
+    evidence span of HUB), and one that mentions SMALL."""
     store = OxigraphStore.in_memory(PREFIXES)
     triples = []
     for n in range(releases):
         release = ox.NamedNode(f"http://x/id/release/r{n:03d}")
         claim = ox.NamedNode(f"http://x/id/claim/r{n:03d}-1")
+        span = ox.NamedNode(f"http://x/id/release/r{n:03d}#char=0,3")
         triples += [
             ox.Triple(release, RDF_TYPE, ox.NamedNode(PF + "PressRelease")),
             ox.Triple(release, LABEL, ox.Literal(f"Release {n}")),
@@ -39,6 +54,8 @@ def _store(releases: int) -> OxigraphStore:
             ox.Triple(claim, ox.NamedNode(PF + "claimSubject"), ox.NamedNode(HUB)),
             ox.Triple(claim, ox.NamedNode(PF + "value"), ox.Literal(str(n))),
             ox.Triple(claim, ox.NamedNode(PF + "statedIn"), release),
+            ox.Triple(ox.NamedNode(HUB), ox.NamedNode(PF + "evidence"), span),
+            ox.Triple(span, ox.NamedNode(PF + "inRelease"), release),
         ]
     triples.append(ox.Triple(ox.NamedNode("http://x/id/release/r000"), ox.NamedNode(PF + "mentions"),
                              ox.NamedNode(SMALL)))
@@ -70,6 +87,32 @@ def test_precomputed_answers_are_the_live_queries_rows(tmp_path: Path) -> None:
     assert HubAnswers(tmp_path / "absent.sqlite").select("timeline", HUB, 100) is None
 
 
+def test_precomputed_pages_are_the_live_pages(tmp_path: Path) -> None:
+    """Every page of a hub's links is what the embedded store answers for that LIMIT and
+    OFFSET, in the same order; anything else is a miss (the server runs the query)."""
+    store = _store(130)  # 260 links and 130 evidence spans: three and two pages
+    write_hubs(store, tmp_path, min_links=20)
+    answers = HubAnswers(tmp_path / HUBS_FILE)
+    this = {"this": ox.NamedNode(HUB)}
+    for name in PAGED:
+        for offset in range(0, 300, PAGE_SIZE):
+            live = store.select(load(name) + f" LIMIT {PAGE_SIZE} OFFSET {offset}", this)
+            assert answers.page(name, HUB, PAGE_SIZE, offset) == (live or None), (name, offset)
+    assert len(answers.page("incoming_links", HUB, PAGE_SIZE, 200) or []) == 60
+    assert answers.page("incoming_links", HUB, 50, 0) is None  # another page size
+    assert answers.page("incoming_links", SMALL, PAGE_SIZE, 0) is None  # not a hub
+
+
+def test_a_file_without_pages_is_a_miss(tmp_path: Path) -> None:
+    """A hubs.sqlite written before pages were kept has no table for them: a miss, not an error."""
+    import sqlite3
+
+    connection = sqlite3.connect(tmp_path / HUBS_FILE)
+    connection.execute("CREATE TABLE answers (iri TEXT, query TEXT, results BLOB)")
+    connection.close()
+    assert HubAnswers(tmp_path / HUBS_FILE).page("incoming_links", HUB, PAGE_SIZE, 0) is None
+
+
 @pytest.fixture()
 def precomputed(app, seed_settings):
     """The seed build with every thing's answers precomputed (min_links=1), removed after."""
@@ -99,8 +142,9 @@ PAGES = ["/page/person/wang-ping", "/page/organization/g60-s-t-innovation-valley
 
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_read_precomputed_answers_and_look_the_same(client, request, path, monkeypatch) -> None:
-    """With the file, a hub's page asks the store none of the section queries or counts
-    (the ones that sort all its links) and shows exactly what the live queries show."""
+    """With the file, a hub's page asks the store none of the section queries, counts or
+    pages of links (the ones that sort all its links) and shows exactly what the live
+    queries show."""
     live = _page(client, path)
     request.getfixturevalue("precomputed")
     from server.store import get_build
@@ -119,6 +163,7 @@ def test_pages_read_precomputed_answers_and_look_the_same(client, request, path,
     assert _page(client, path) == live
     costly = [query_text(name, limit) for name, limit in QUERIES]
     costly += [query_text(name, None) for name in CONSTRUCTS]
+    costly += [load(name) for name in PAGED]
     assert asked and not [q for q in asked if any(c in q for c in costly)]
 
 
@@ -152,3 +197,88 @@ def test_a_stopped_write_works_out_no_more_hubs(tmp_path: Path) -> None:
     stop.set()
     write_hubs(_store(30), tmp_path, min_links=20, stop=stop)
     assert HubAnswers(tmp_path / HUBS_FILE).select("timeline", HUB, 100) is None
+
+
+COPIES = 8000  # more graphs that state the hub's label and type, as 8,000 releases naming it would
+
+
+@pytest.fixture(scope="module")
+def both_stores(tmp_path_factory, scratch_virtuoso):
+    """A generated build of 300 releases with its hubs' answers, served from its embedded
+    store and from a Virtuoso it was published to: (client per store, the embedded store,
+    the most linked thing). Virtuoso's default graph holds a triple once per graph stating
+    it; COPIES more graphs there state the hub's label and type, as a hub of a large corpus
+    has them (the build's own 300 releases would hide what multiplies those copies)."""
+    from bench.generate import published_build
+    from kg.publish import publish
+    from kg.remote import Endpoint, RemoteStore
+    from server import create_app
+
+    build_dir = published_build(tmp_path_factory.mktemp("generated"), 300)
+    folder = (build_dir / CURRENT).resolve()
+    store = OxigraphStore.open_read_only(folder / "store", PREFIXES)
+    hub = hubs(store)[0]
+    write_hubs(store, folder)
+    server = scratch_virtuoso
+    remote_store = RemoteStore(Endpoint(server.query_url, server.update_url, server.user,
+                                        server.password), PREFIXES)
+    publish(build_dir, remote_store)
+    _copy_into_graphs(remote_store, store.construct(
+        "CONSTRUCT { ?this ?p ?o } WHERE { VALUES ?p { rdfs:label rdf:type } ?this ?p ?o }",
+        {"this": ox.NamedNode(hub)}))
+    settings = Settings(base_uri=BASE, build_dir=build_dir)
+    remote = settings.replace(store="sparql", sparql_query_url=server.query_url, query_timeout=10.0)
+    clients = {name: create_app(s).test_client() for name, s in
+               (("embedded", settings), ("virtuoso", remote))}
+    return clients, store, hub
+
+
+def _copy_into_graphs(store, triples: list[ox.Triple]) -> None:  # type: ignore[no-untyped-def]
+    """``triples`` stated in COPIES graphs of their own (urn:x-copy:n) of the remote store."""
+    lines = " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+    for first in range(0, COPIES, 1000):
+        store.update("INSERT DATA { " + " ".join(
+            f"GRAPH <urn:x-copy:{n}> {{ {lines} }}" for n in range(first, first + 1000)) + " }")
+
+
+def _same_on_both_stores(clients, path: str) -> None:  # type: ignore[no-untyped-def]
+    """The page (its main element) and the N-Triples document at ``path`` (a /page/ path) are
+    the same on both stores (the document as a set: its order is the store's)."""
+    pages, documents = {}, {}
+    for name, client in clients.items():
+        response = client.get(path)
+        assert response.status_code == 200, (name, path, response.status_code)
+        pages[name] = str(BeautifulSoup(response.data, "html.parser").main)
+        page, _, query = path.partition("?")
+        data = client.get(page.replace("/page/", "/data/", 1) + ".nt" + (f"?{query}" if query else ""))
+        assert data.status_code == 200, (name, path, data.status_code)
+        documents[name] = sorted(data.get_data(as_text=True).splitlines())
+    assert pages["virtuoso"] == pages["embedded"], path
+    assert documents["virtuoso"] == documents["embedded"], path
+
+
+@pytest.mark.virtuoso
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_a_hubs_pages_are_the_same_on_both_stores(both_stores, page: int) -> None:
+    """The HTML page and the RDF document of each page of a hub's links list the same links
+    on Virtuoso as on the embedded store (Virtuoso's own order, and its default graph's copies
+    of a link, once per release graph that states it, made them differ)."""
+    clients, _, hub = both_stores
+    path = f"/page/{hub.split('/id/', 1)[1]}?page={page}"
+    pager = re.search(r"links; page (\d+) of (\d+)", clients["embedded"].get(path).get_data(as_text=True))
+    assert pager and int(pager[1]) == page and int(pager[2]) >= 3  # a hub of several pages
+    _same_on_both_stores(clients, path)
+
+
+@pytest.mark.virtuoso
+@pytest.mark.parametrize("link", ["mentions", "postIn", "claimSubject"])
+def test_pages_linking_to_a_hub_are_the_same_on_both_stores(both_stores, link: str) -> None:
+    """A release that names the hub, a post in it and a claim about it: their pages and
+    documents name the hub with its label and type. On Virtuoso the queries doing so read
+    the hub's label once per graph stating it times its type once per graph (no answer in
+    time), now each once."""
+    clients, store, hub = both_stores
+    rows = store.select(f"SELECT ?s WHERE {{ ?s pf:{link} ?hub }} ORDER BY ?s LIMIT 1",
+                        {"hub": ox.NamedNode(hub)})
+    assert rows, link
+    _same_on_both_stores(clients, "/page/" + rows[0]["s"].value.split("/id/", 1)[1])

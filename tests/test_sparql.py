@@ -100,6 +100,14 @@ RESULT_FORMATS = [
 ]
 
 
+def test_comments_naming_another_query_form(client) -> None:
+    """A SELECT whose comments name other forms is still a SELECT (SPARQLWrapper, which
+    speaks to a remote store, guessed the form from the comments and words like 'task')."""
+    query = ("# not a CONSTRUCT:\n# this line names CONSTRUCT once more\n# a task to ASK\n"
+             + SELECT_HEADLINE)
+    assert [row["h"] for row in bindings(client.post("/sparql", data={"query": query}))] == [HEADLINE]
+
+
 @pytest.mark.parametrize(("key", "media", "parse"), RESULT_FORMATS)
 def test_select_by_accept(client, key, media, parse) -> None:
     """SELECT answers in the result format named by Accept, with that Content-Type."""
