@@ -167,14 +167,18 @@ def test_native_and_sparql_agree_on_the_tampered_seed(seed_graph: Graph) -> None
     assert native == sparql == {(str(wrong_exact), "pf:exact"), (str(wrong_end), "pf:end")}
 
 
+# No backslash: pyshacl writes a result's ?value into sh:message with re.sub, which reads a
+# backslash in it as an escape and fails ("bad escape"), so a mismatched exact text holding
+# one stops pyshacl itself (our gate checks spans natively and is not affected).
+CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\\")
+
+
 @st.composite
 def spans(draw: st.DrawFn) -> tuple[str, int, int, str]:
-    text = draw(
-        st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
-    )
+    text = draw(st.text(CHARACTERS, min_size=1, max_size=12))
     start = draw(st.integers(0, len(text) + 1))
     end = draw(st.integers(0, len(text) + 2))
-    exact = draw(st.one_of(st.just(text[start:end]), st.text(min_size=1, max_size=4)))
+    exact = draw(st.one_of(st.just(text[start:end]), st.text(CHARACTERS, min_size=1, max_size=4)))
     return text, start, end, exact
 
 
@@ -186,6 +190,13 @@ def test_native_and_sparql_agree(case: tuple[str, int, int, str]) -> None:
     native = span_verdicts(span_problems(graph, "tiny"))
     sparql = span_verdicts(check(graph, "tiny", shapes=shapes_graph()).problems)
     assert native == sparql
+
+
+def test_the_gate_reads_backslashes_in_spans_as_text() -> None:
+    """What the property test above leaves out for pyshacl's sake, the gate's own check meets."""
+    assert span_verdicts(span_problems(tiny_graph("a\\1b", 1, 3, "\\1"), "tiny")) == set()
+    assert span_verdicts(span_problems(tiny_graph("a\\1b", 1, 3, "\\2"), "tiny")) != set()
+    assert check(tiny_graph("a\\1b", 1, 3, "\\2"), "tiny").problems  # the gate's path
 
 
 def test_gate_shapes_drop_only_the_sparql_constraint() -> None:
