@@ -1,11 +1,12 @@
-"""Time `kg publish` into a real Virtuoso: the baseline commit's method against today's two.
+"""Time `kg publish` into a real Virtuoso: the baseline commit's method against today's.
 
 A build of N generated releases (bench/generate.py, about 130 triples each) is published
 into a Virtuoso started for the run (tests/virtuoso.py: Debian's virtuoso-opensource,
 its own ini in a temporary folder). Each repeat publishes with the old method (the
 kg/publish.py and kg/remote.py of ``--baseline`` loaded from git, so the baseline is
-exactly the code that was replaced) and with today's ``update`` (SPARQL 1.1 Update) and
-``virtuoso`` (KG_PUBLISH_METHOD=virtuoso: Virtuoso's N-Quads loader) methods, in rotating
+exactly the code that was replaced) and with today's ``update`` (SPARQL 1.1 Update),
+``virtuoso`` (KG_PUBLISH_METHOD=virtuoso: Virtuoso's N-Quads loader) and ``auto`` (the
+default: a probe, then the loader where the store offers it) methods, in rotating
 order, each into a store whose release graphs were dropped first (a first publish: every
 graph new). Every publish is checked: the store must then hold every triple of the build's
 release graphs.
@@ -152,7 +153,7 @@ def main() -> None:
         old = None if args.skip_old else baseline_publish(args.baseline, folder)
         methods: dict[str, Callable[[Endpoint], object]] = {
             name: partial(today, build_dir, args.batch, args.threads, name)
-            for name in ("update", "virtuoso")}
+            for name in ("update", "virtuoso", "auto")}
         if old is not None:
             methods["old"] = partial(old, build_dir)
         rates: dict[str, list[float]] = {name: [] for name in methods}
@@ -173,7 +174,7 @@ def main() -> None:
         for name, values in rates.items():
             print(summary(name, values))
         if "old" in rates:
-            for name in ("update", "virtuoso"):
+            for name in ("update", "virtuoso", "auto"):
                 ratio = statistics.median(rates[name]) / statistics.median(rates["old"])
                 print(f"{name} / old (medians): {ratio:.1f}x")
 
