@@ -52,7 +52,7 @@ CONSTRUCTS: tuple[str, ...] = ("outgoing",)
 # Paged queries (the server adds LIMIT PAGE_SIZE OFFSET k; a remote store also an ORDER BY):
 # every page of a hub's, as the embedded store answers them, in the table ``pages``.
 PAGED: tuple[str, ...] = ("incoming_links", "evidence_links")
-PAGE_SIZE = 100  # server.describe.PAGE_SIZE; a page of another size is a miss (the live query)
+PAGE_SIZE = 100  # links per page of a document or an HTML page (server.describe pages by it)
 
 # Things with many links by the predicates the costly queries follow, most first. The
 # threshold is a whole number of ours, formatted in; nothing else is.
@@ -123,9 +123,8 @@ def _answers(store: OxigraphStore, iri: str
     this = {"this": ox.NamedNode(iri)}
     rows = []
     for name, limit in QUERIES:
-        result = store.run(sparql_prologue() + query_text(name, limit), this)
-        assert isinstance(result, ox.QuerySolutions)
-        rows.append((iri, query_key(name, limit), result.serialize(format=ox.QueryResultsFormat.JSON)))
+        rows.append((iri, query_key(name, limit),
+                     _json(store, sparql_prologue() + query_text(name, limit), this)))
     for name in CONSTRUCTS:
         triples = store.construct(sparql_prologue() + load(name), this)
         rows.append((iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
@@ -134,14 +133,21 @@ def _answers(store: OxigraphStore, iri: str
     return rows, pages
 
 
+def _json(store: OxigraphStore, query: str, bindings: dict[str, ox.NamedNode]) -> bytes:
+    """A SELECT's answer as SPARQL JSON. The pyoxigraph result never leaves this call: if a
+    later query of the hub failed, a result still held by the caller's frame would travel
+    with the error to another thread, and it may only be freed on the one that made it."""
+    result = store.run(query, bindings)
+    assert isinstance(result, ox.QuerySolutions)
+    return result.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[no-any-return]
+
+
 def _pages(store: OxigraphStore, name: str, iri: str) -> list[tuple[int, bytes]]:
     """(number, SPARQL JSON) of every page of ``name`` for ``iri``: the query run once, cut
     into pages. The embedded store reads the query in the same order whatever LIMIT and
     OFFSET follow, so page n is what ``LIMIT PAGE_SIZE OFFSET (n-1)*PAGE_SIZE`` answers
     (running each page instead would skip over every earlier page once more)."""
-    result = store.run(sparql_prologue() + load(name), {"this": ox.NamedNode(iri)})
-    assert isinstance(result, ox.QuerySolutions)
-    document = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+    document = json.loads(_json(store, sparql_prologue() + load(name), {"this": ox.NamedNode(iri)}))
     head, bindings = document["head"], document["results"]["bindings"]
     return [(start // PAGE_SIZE + 1,
              json.dumps({"head": head, "results": {"bindings": bindings[start:start + PAGE_SIZE]}},

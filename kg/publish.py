@@ -249,16 +249,20 @@ def detect_method(remote: RemoteStore, publication: str) -> str:
     probe = iri("urn:kg:probe")
     where = (f"BIND (<sql:TTLP_VALIDATE>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
              f"{_string(publication)}, {TTLP_NQUADS}) AS ?ok)")
+    forget = f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}"
     try:
+        remote.update(forget)  # a probe an earlier run left would answer for this one
         remote.update_with_file(
             f"INSERT {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }} "
             f"WHERE {{ {where} }}", QUADS_PART, b"", "application/n-quads")
     except RemoteStoreError as err:
-        log.info("kg publish: Virtuoso's loader is not available here (%s); using SPARQL Update", err)
+        log.warning("kg publish: Virtuoso's loader is not available here (%s); "
+                    "using SPARQL Update", err)
         return "update"
-    found = remote.ask(f"ASK {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}")
-    if found:
-        remote.update(f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}")
+    try:
+        found = remote.ask(f"ASK {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}")
+    finally:
+        remote.update(forget)
     return "virtuoso" if found else "update"
 
 

@@ -202,6 +202,27 @@ def _deadlocked(answer: requests.Response) -> bool:
         "40001" in answer.text[:2000] or "deadlock" in answer.text[:2000].lower())
 
 
+def _answer(body: bytes, graph: bool, job: Job, prefixes: dict[str, str]) -> Answer:
+    """The remote answer parsed and written again by :func:`kg.runner.emit`.
+
+    A function of its own so that the parsed answer (a pyoxigraph object that must be freed
+    on the thread that made it) lives in no frame of ``RemoteRunner.run``: the local parse
+    (rdflib's pyparsing) leaves reference cycles that hold that frame until the garbage
+    collector frees them, on whichever thread it then runs.
+    """
+    result: Any
+    if graph:
+        result = (ox.Triple(q.subject, q.predicate, q.object)
+                  for q in ox.parse(body, ox.RdfFormat.TURTLE))
+    else:
+        result = ox.parse_query_results(_safe_blank_nodes(body), ox.QueryResultsFormat.JSON)
+    head: list[Any] = []
+    out = io.BytesIO()
+    emit(result, job, lambda *h: head.extend(h), out, prefixes)
+    kind, rows, truncated = head
+    return Answer(kind, rows, truncated, iter([out.getvalue()]))
+
+
 class RemoteRunner:
     """Runs endpoint queries on the remote store, with the same answers as the worker pool.
 
@@ -235,17 +256,7 @@ class RemoteRunner:
                                "(KG_QUERY_TIMEOUT) and was stopped") from None
         except (SPARQLWrapperException, OSError) as err:
             raise RemoteStoreError(f"{self.store.endpoint.query_url}: {_short(err)}") from None
-        result: Any
-        if graph:
-            result = (ox.Triple(q.subject, q.predicate, q.object)
-                      for q in ox.parse(body, ox.RdfFormat.TURTLE))
-        else:
-            result = ox.parse_query_results(_safe_blank_nodes(body), ox.QueryResultsFormat.JSON)
-        head: list[Any] = []
-        out = io.BytesIO()
-        emit(result, job, lambda *h: head.extend(h), out, self.store.prefixes)
-        kind, rows, truncated = head
-        return Answer(kind, rows, truncated, iter([out.getvalue()]))
+        return _answer(body, graph, job, self.store.prefixes)
 
     def _parse_locally(self, query: str) -> None:
         """Parse (never evaluate) the query here: the remote store would do any SERVICE fetch,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -101,6 +102,9 @@ def check(query: str) -> QueryShape:
                       nondeterministic=bool(_NONDETERMINISTIC.search(code)))
 
 
+_PARSER_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=4096)
 def deep_check(query: str, prologue: str = "") -> None:
     """Refuse a query whose parse tree holds a SERVICE clause, or that cannot be parsed.
@@ -109,7 +113,8 @@ def deep_check(query: str, prologue: str = "") -> None:
     cached by query text.
     """
     try:
-        tree = parseQuery(prologue + query)
+        with _PARSER_LOCK:  # rdflib's pyparsing grammar is not safe to use on two threads at once
+            tree = parseQuery(prologue + query)
     except Exception as err:  # pyparsing's errors have no common base worth naming  # noqa: BLE001
         raise QueryRejected(f"SPARQL syntax error: {err}") from None
     if _has_service(tree):

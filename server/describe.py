@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.hubs import PAGE_SIZE
 from kg.queries import load
 from kg.sparql import bind_many
 from kg.validate import ONTOLOGY_FILE
@@ -38,7 +39,6 @@ STANDARD_LABELS = {
 }
 
 
-PAGE_SIZE = 100  # incoming links per page of a document or an HTML page
 
 
 @dataclass

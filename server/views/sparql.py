@@ -216,10 +216,7 @@ def _html(build: PublishedBuild, query: str, shape: QueryShape) -> Response:
     if answer.kind == "boolean":
         table["boolean"] = b"true" in body
     elif answer.kind == "solutions":
-        solutions = ox.parse_query_results(body, ox.QueryResultsFormat.TSV)
-        table["columns"] = [v.value for v in solutions.variables]
-        table["rows"] = [[describer.term(s[c], {}) if s[c] is not None else None
-                          for c in table["columns"]] for s in solutions]
+        table["columns"], table["rows"] = _solution_rows(describer, body)
     else:
         table["columns"] = ["subject", "predicate", "object"]
         table["rows"] = [[describer.term(t.subject, {}), describer.term(t.predicate, {}),
@@ -231,6 +228,16 @@ def _html(build: PublishedBuild, query: str, shape: QueryShape) -> Response:
     response = Response(page, mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def _solution_rows(describer: Describer, tsv: bytes) -> tuple[list[str], list[list[Any]]]:
+    """The columns and rows of a TSV answer, each term linked. In a function of its own, so
+    that the parsed results (freed only on the thread that made them) are gone when it
+    returns, whatever reference cycles hold the caller's frame (see kg.remote._answer)."""
+    solutions = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+    columns = [v.value for v in solutions.variables]
+    return columns, [[describer.term(s[c], {}) if s[c] is not None else None for c in columns]
+                     for s in solutions]
 
 
 def _no_query() -> Response:
