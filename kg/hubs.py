@@ -96,8 +96,8 @@ def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
 
 def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
                threads: int = 2, stop: threading.Event | None = None) -> int:
-    """Write ``folder/hubs.sqlite`` with the answers of QUERIES for every hub; return how
-    many hubs. ``store`` is the build's complete store (read-only is enough). Oxigraph
+    """Write ``folder/hubs.sqlite`` with the answers of QUERIES and CONSTRUCTS and every page
+    of the PAGED queries for every hub; return how many hubs. ``store`` is the build's complete store (read-only is enough). Oxigraph
     lets go of the GIL while it evaluates, so ``threads`` hubs are worked out at once.
     Once ``stop`` is set (the build failed elsewhere) no further hub is worked out."""
     path = folder / HUBS_FILE
