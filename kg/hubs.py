@@ -33,7 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.queries import load
-from kg.store import OxigraphStore, Row
+from kg.store import OxigraphStore, Row, rows_of
 from kg.vocab import sparql_prologue
 
 HUBS_FILE = "hubs.sqlite"
@@ -97,9 +97,9 @@ def hubs(store: OxigraphStore, min_links: int = MIN_LINKS) -> list[str]:
 def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
                threads: int = 2, stop: threading.Event | None = None) -> int:
     """Write ``folder/hubs.sqlite`` with the answers of QUERIES and CONSTRUCTS and every page
-    of the PAGED queries for every hub; return how many hubs. ``store`` is the build's complete store (read-only is enough). Oxigraph
-    lets go of the GIL while it evaluates, so ``threads`` hubs are worked out at once.
-    Once ``stop`` is set (the build failed elsewhere) no further hub is worked out."""
+    of the PAGED queries for every hub; return how many hubs. ``store`` is the build's
+    complete store (read-only is enough). Oxigraph lets go of the GIL while it evaluates, so
+    ``threads`` hubs are worked out at once. Once ``stop`` is set (the build failed elsewhere) no further hub is worked out."""
     path = folder / HUBS_FILE
     path.unlink(missing_ok=True)
     found = hubs(store, min_links)
@@ -210,5 +210,4 @@ def _rows(results: bytes) -> list[Row]:
     """SPARQL JSON results as ``Store.select`` gives rows (unbound variables left out)."""
     solutions = ox.parse_query_results(io.BytesIO(results), format=ox.QueryResultsFormat.JSON)
     assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+    return rows_of(solutions)

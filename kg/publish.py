@@ -247,14 +247,12 @@ def detect_method(remote: RemoteStore, publication: str) -> str:
     account without the right gets an error. Either way: standard Update.
     """
     probe = iri("urn:kg:probe")
-    where = (f"BIND (<sql:TTLP_VALIDATE>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
-             f"{_string(publication)}, {TTLP_NQUADS}) AS ?ok)")
     forget = f"DELETE WHERE {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }}"
     try:
         remote.update(forget)  # a probe an earlier run left would answer for this one
         remote.update_with_file(
             f"INSERT {{ GRAPH {iri(publication)} {{ {iri(publication)} {probe} ?ok }} }} "
-            f"WHERE {{ {where} }}", QUADS_PART, b"", "application/n-quads")
+            f"WHERE {{ {_validated(publication)} }}", QUADS_PART, b"", "application/n-quads")
     except RemoteStoreError as err:
         log.warning("kg publish: Virtuoso's loader is not available here (%s); "
                     "using SPARQL Update", err)
@@ -415,8 +413,14 @@ def _under_loader_flush(writes: list[GraphWrite]) -> Iterator[list[GraphWrite]]:
 def _virtuoso_check(publication: str) -> str:
     """An operation that parses the batch's N-Quads and fails on a syntax error, writing nothing."""
     return (f"DELETE {{ GRAPH {iri(publication)} {{ {iri(publication)} <urn:kg:checked> ?ok }} }} "
-            f"WHERE {{ BIND (<sql:TTLP_VALIDATE>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
-            f"{_string(publication)}, {TTLP_NQUADS}) AS ?ok) }}")
+            f"WHERE {{ {_validated(publication)} }}")
+
+
+def _validated(publication: str) -> str:
+    """A BIND of ?ok to the loader's syntax check of the request's N-Quads field: the graph
+    name when the field parses; an error, failing the update, when it does not."""
+    return (f"BIND (<sql:TTLP_VALIDATE>(<bif:http_param>({_string(QUADS_PART)}), \"\", "
+            f"{_string(publication)}, {TTLP_NQUADS}) AS ?ok)")
 
 
 def _virtuoso_load(publication: str) -> str:

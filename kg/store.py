@@ -41,6 +41,12 @@ class Store(Protocol):
     def triple_count(self) -> int: ...
 
 
+def rows_of(solutions: ox.QuerySolutions) -> list[Row]:
+    """Solutions as rows: variable name to term, unbound variables left out."""
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+
 class Answers:
     """select / construct / ask on top of a store's ``run``, shared by both stores so that
     they turn answers into rows, triples and booleans the same way."""
@@ -52,8 +58,7 @@ class Answers:
         result = self.run(query, bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryRejected("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+        return rows_of(result)
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         result = self.run(query, bindings)
