@@ -291,7 +291,9 @@ class Describer:
         return page
 
     def _grouped(self, groups: dict[str, list[Term]], names: dict[str, str]) -> list[tuple[Term, list[Term]]]:
-        rows = [(self.term(ox.NamedNode(p), names), sorted(v, key=lambda t: t.label.lower()))
+        """Properties by label, each one's values by label then value: releases often share a
+        headline, and ties kept the store's order, which differs from store to store."""
+        rows = [(self.term(ox.NamedNode(p), names), sorted(v, key=lambda t: (t.label.lower(), t.value)))
                 for p, v in groups.items()]
         return sorted(rows, key=lambda row: row[0].label)
 
