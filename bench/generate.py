@@ -17,6 +17,7 @@ import functools
 import itertools
 import json
 import random
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,6 +159,33 @@ def published_build(folder: Path, releases: int) -> Path:
     (stamp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     switch_current(build_dir, stamp)
     return build_dir
+
+
+REVISE = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+DELETE { GRAPH ?g { ?r rdfs:label ?l } }
+INSERT { GRAPH ?g { ?r rdfs:label ?revised . ?r <urn:test:amount> 5 } }
+WHERE { GRAPH ?g { ?r a <https://w3id.org/pressfacts/ns#PressRelease> ; rdfs:label ?l }
+        BIND(CONCAT(?l, " (revised)") AS ?revised) }"""  # a rebuild: two triples of each release differ
+
+
+def next_build(build_dir: Path, change: str = REVISE) -> Path:
+    """A newer build beside the current one, made current, as `kg build` leaves them
+    (KG_KEEP_BUILDS): a copy of the current one with ``change`` (a SPARQL update) applied."""
+    old = (build_dir / "current").resolve()
+    stamp, number = old.name.split("-")[0], 1
+    while (build_dir / f"{stamp}-next{number:02d}").exists():
+        number += 1
+    folder = build_dir / f"{stamp}-next{number:02d}"
+    shutil.copytree(old, folder)
+    store = ox.Store(str(folder / "store"))
+    store.update(change)
+    store.flush()
+    del store
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["build"] = folder.name
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    switch_current(build_dir, folder)
+    return folder
 
 
 def main() -> None:

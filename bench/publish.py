@@ -12,6 +12,14 @@ graph new). Every publish is checked: the store must then hold every triple of t
 release graphs.
 
     .venv/bin/python bench/publish.py --releases 2000 --repeats 5
+
+With ``--replace``: a rebuild instead of a first publish. A second build beside the first
+changes two triples of every release (bench/generate.py ``REVISE``); each repeat brings
+the store back to the first build, then times publishing the second one with the first
+kept on disk (each graph gets its differences) and with it out of reach (each graph is
+dropped and written whole), in rotating order. Every publish is checked as above.
+
+    .venv/bin/python bench/publish.py --releases 2000 --repeats 5 --replace
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import published_build  # noqa: E402
+from bench.generate import next_build, published_build  # noqa: E402
+from kg.build import switch_current  # noqa: E402
 from kg.publish import publication_graph, publish  # noqa: E402
 from kg.remote import Endpoint, RemoteStore  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
@@ -127,6 +136,43 @@ def timed_run(label: str, run: Callable[[Endpoint], object], server: Virtuoso, r
     return total / seconds
 
 
+def replace_runs(folder: Path, build_dir: Path, args: argparse.Namespace) -> None:
+    """Publishing a rebuild over the build before it: by differences against whole graphs."""
+    first = (build_dir / "current").resolve()
+    second = next_build(build_dir)
+    names, total = release_triples(build_dir)
+    rates: dict[str, list[float]] = {"differences": [], "whole": []}
+    with running_virtuoso(folder / "virtuoso", free_port(), free_port()) as server:
+        endpoint = Endpoint(server.query_url, server.update_url, server.user, server.password,
+                            timeout=600)
+        store = RemoteStore(endpoint)
+        for repeat in range(args.repeats):
+            for mode in sorted(rates, reverse=repeat % 2 == 1):
+                switch_current(build_dir, first)
+                publish(build_dir, store, args.batch, threads=args.threads, method="auto")  # first
+                switch_current(build_dir, second)
+                hidden = first.with_name(f".hidden-{first.name}")
+                if mode == "whole":
+                    first.rename(hidden)  # EarlierBuilds passes over hidden folders
+                try:
+                    started = time.perf_counter()
+                    result = publish(build_dir, store, args.batch, threads=args.threads, method="auto")
+                    seconds = time.perf_counter() - started
+                finally:
+                    if hidden.exists():
+                        hidden.rename(first)
+                held = remote_triples(store, f"{BASE}graph/")
+                assert held == total, f"{mode}: the store holds {held} triples, not {total}"
+                assert len(result.patched) == (len(names) if mode == "differences" else 0)
+                rates[mode].append(total / seconds)
+                print(f"repeat {repeat + 1} {mode:<11}: {seconds:6.2f} s, {total / seconds:9,.0f} "
+                      f"triples/s of replaced graphs ({result.method})", flush=True)
+    for mode, values in rates.items():
+        print(summary(mode, values))
+    ratio = statistics.median(rates["differences"]) / statistics.median(rates["whole"])
+    print(f"differences / whole (medians): {ratio:.1f}x")
+
+
 def summary(label: str, rates: list[float]) -> str:
     return (f"{label:<8} median {statistics.median(rates):>9,.0f} triples/s "
             f"(min {min(rates):,.0f}, max {max(rates):,.0f}; {len(rates)} runs)")
@@ -142,6 +188,8 @@ def main() -> None:
     parser.add_argument("--skip-old", action="store_true", help="time today's methods only")
     parser.add_argument("--fresh", action="store_true",
                         help="a new, empty Virtuoso for every run (a first publish: IRIs new to it)")
+    parser.add_argument("--replace", action="store_true",
+                        help="time a rebuild's publish over the build before it (see above)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-bench-publish-") as tmp:
         folder = Path(tmp)
@@ -150,6 +198,9 @@ def main() -> None:
         names, total = release_triples(build_dir)
         print(f"build: {args.releases} releases, {total:,} triples in release graphs "
               f"({time.perf_counter() - started:.1f} s to generate)")
+        if args.replace:
+            replace_runs(folder, build_dir, args)
+            return
         old = None if args.skip_old else baseline_publish(args.baseline, folder)
         methods: dict[str, Callable[[Endpoint], object]] = {
             name: partial(today, build_dir, args.batch, args.threads, name)

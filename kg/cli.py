@@ -271,7 +271,8 @@ def publish(ctx: click.Context, build_dir: Path | None, query_url: str | None,
                                  progress=bar.update, threads=settings.publish_threads,
                                  method=settings.publish_method)
         click.echo(f"Published build {result.build} to {settings.sparql_update_url}: "
-                   f"{len(result.loaded)} graph(s) loaded ({result.triples} triples), "
+                   f"{len(result.loaded)} graph(s) loaded ({result.triples} triples; "
+                   f"{len(result.patched)} replaced by their differences), "
                    f"{len(result.unchanged)} unchanged, {len(result.dropped)} dropped "
                    f"(method: {result.method})")
         return 0
