@@ -21,7 +21,7 @@ that picks one as a deadlock victim rolls it back and it is sent again (see ``kg
 
 On Virtuoso, ``method="virtuoso"`` (KG_PUBLISH_METHOD) sends the graphs the store lacks
 as N-Quads to its Turtle loader instead, at under half of INSERT DATA's server CPU
-(see :func:`virtuoso_request` and bench/README.md); replaced graphs still go by Update.
+(see :func:`virtuoso_request` and bench/README.md); replaced graphs go by Update.
 The default, ``"auto"``, asks the store first (:func:`detect_method`) and takes the loader
 when the store is a Virtuoso that lets this account call it.
 """
