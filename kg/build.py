@@ -479,13 +479,19 @@ def read_manifest(folder: Path) -> dict[str, object]:
     return dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
 
 
+def kept_builds(build_dir: Path) -> list[Path]:
+    """The finished builds in ``build_dir``, oldest first (the order they were made): folders
+    with a manifest, which a build writes last."""
+    return sorted(
+        (p for p in build_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / MANIFEST).exists()),
+        key=lambda p: ((p / MANIFEST).stat().st_mtime_ns, p.name),
+    )
+
+
 def prune(build_dir: Path, keep: int) -> None:
     """Remove old builds, keeping the newest ``keep`` (the current one always among them)."""
     current = current_build(build_dir)
-    builds = sorted(
-        (p for p in build_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / MANIFEST).exists()),
-        key=lambda p: ((p / MANIFEST).stat().st_mtime_ns, p.name),  # the order they were made
-    )
+    builds = kept_builds(build_dir)
     for old in builds[: max(0, len(builds) - max(keep, 1))]:
         if old != current:
             shutil.rmtree(old, ignore_errors=True)

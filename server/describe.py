@@ -85,6 +85,11 @@ def document(build: PublishedBuild, iri: str, page: int = 1) -> Document:
     return Document(list(seen), incoming, page, pages)
 
 
+def _order(term: Term) -> tuple[str, str, str, str]:
+    """A total order of a property's values: by label, then the term itself."""
+    return term.label.lower(), term.value, term.language or "", term.datatype or ""
+
+
 def neighbours(build: PublishedBuild, things: list[ox.NamedNode]) -> list[ox.Triple]:
     """The labels and types of ``things`` as triples (``neighbour.rq``, one query for all)."""
     if not things:
@@ -293,7 +298,7 @@ class Describer:
     def _grouped(self, groups: dict[str, list[Term]], names: dict[str, str]) -> list[tuple[Term, list[Term]]]:
         """Properties by label, each one's values by label then value: releases often share a
         headline, and ties kept the store's order, which differs from store to store."""
-        rows = [(self.term(ox.NamedNode(p), names), sorted(v, key=lambda t: (t.label.lower(), t.value)))
+        rows = [(self.term(ox.NamedNode(p), names), sorted(v, key=_order))
                 for p, v in groups.items()]
         return sorted(rows, key=lambda row: row[0].label)
 

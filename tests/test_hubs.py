@@ -288,8 +288,8 @@ def test_pages_linking_to_a_hub_are_the_same_on_both_stores(both_stores, link: s
 def test_links_stated_in_several_releases_count_once_on_both_stores(both_stores) -> None:
     """A thing that is no hub, whose links (a post held by a person, say) are stated again
     by several releases: Virtuoso's default graph holds such a link once per release graph,
-    and its page counted and listed every copy (29 links for 33 in a 300-release build, so a
-    page more for some). Its count, its pages and its document are the embedded store's."""
+    and its page counted and listed every copy (69 links for a person with 62 in a 300-release
+    build, a page more for some). Its count, its pages and its document are the embedded store's."""
     from kg.hubs import MIN_LINKS
     from server.describe import count, document
 
