@@ -151,9 +151,9 @@ def replace_runs(folder: Path, build_dir: Path, args: argparse.Namespace) -> Non
                 switch_current(build_dir, first)
                 publish(build_dir, store, args.batch, threads=args.threads, method="auto")  # first
                 switch_current(build_dir, second)
-                hidden = first.with_name(f".hidden-{first.name}")
+                hidden = folder / f"hidden-{first.name}"
                 if mode == "whole":
-                    first.rename(hidden)  # EarlierBuilds passes over hidden folders
+                    first.rename(hidden)  # out of KG_BUILD_DIR: not a kept build
                 try:
                     started = time.perf_counter()
                     result = publish(build_dir, store, args.batch, threads=args.threads, method="auto")

@@ -477,12 +477,16 @@ def _send_checked(remote: RemoteStore, writes: list[GraphWrite], writer: Writer,
 
 
 def _miscounted(remote: RemoteStore, writes: list[GraphWrite]) -> list[GraphWrite]:
-    """The writes whose graph the store holds with another number of triples than built."""
+    """The writes whose graph the store holds with another number of triples than built.
+
+    A UNION of one branch a graph: Virtuoso took 86 ms to count a batch's 77 graphs with
+    ``VALUES ?g`` (or ``FILTER(?g IN …)``), 23 ms so.
+    """
     if not writes:
         return []
-    values = " ".join(iri(w.dump.name) for w in writes)
-    rows = remote.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-                         "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    branches = " UNION ".join(f"{{ GRAPH {iri(w.dump.name)} {{ ?s ?p ?o }} BIND({iri(w.dump.name)} AS ?g) }}"
+                              for w in writes)
+    rows = remote.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {branches} }} GROUP BY ?g")
     held = {row["g"].value: int(row["n"].value) for row in rows}
     return [w for w in writes if held.get(w.dump.name, 0) != w.dump.triples]
 
