@@ -43,7 +43,7 @@ MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queri
 # the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
 # one side only means a miss (the live query), never a wrong answer.
 QUERIES: tuple[tuple[str, int | None], ...] = (
-    ("posts", 200), ("quotes", 200), ("claims", 200), ("timeline", 100),
+    ("posts", None), ("quotes", 200), ("claims", 200), ("timeline", 100),
     ("timeline_count", None), ("incoming_count", None), ("evidence_count", None),
 )
 # CONSTRUCT queries kept as N-Triples: outgoing.rq reads every evidence link of a hub only to

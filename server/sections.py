@@ -101,13 +101,28 @@ class SectionBuilder:
             return None
         return f"{self.uris.page_path(*local)}#char={start},{end}"
 
-    def _rows(self, name: str, iri: str, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
+    def _rows(self, name: str, iri: str, limit: int | None = SECTION_LIMIT) -> list[dict[str, Any]]:
         """The rows of a section query, at most ``limit`` (hubs have thousands): a hub's from
         the build's precomputed answers, where the live query would sort all its links."""
         rows = self.build.hubs.select(name, iri, limit)
         if rows is not None:
             return rows
         return self.build.store.select(query_text(name, limit), {"this": ox.NamedNode(iri)})
+
+    def _posts(self, iri: str) -> list[dict[str, Any]]:
+        """The first SECTION_LIMIT posts of ``iri`` by title, then IRI, each with the first of
+        its titles, holders and organizations. ``posts.rq`` answers a row per fact of a post
+        (so that a store holding each fact once per release graph does not multiply them),
+        all of them: the order needs every title."""
+        merged: dict[str, dict[str, Any]] = {}
+        for row in self._rows("posts", iri, None):
+            kept = merged.setdefault(row["post"].value, {"post": row["post"]})
+            for name in ("title", "person", "org"):
+                if name in row and (name not in kept or row[name].value < kept[name].value):
+                    kept[name] = row[name]
+        ordered = sorted(merged.values(), key=lambda row: (
+            "title" in row, row["title"].value if "title" in row else "", row["post"].value))
+        return ordered[:SECTION_LIMIT]
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
         """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""
@@ -120,13 +135,10 @@ class SectionBuilder:
     def sections(self, iri: str) -> Sections:
         found = Sections()
         seen: set[str] = set()
-        posts = [dict(row) for row in self._rows("posts", iri)]
+        posts = self._posts(iri)
         self._labels(posts, "person", "org")
         for row in posts:
-            post = row["post"].value
-            if post in seen:
-                continue
-            seen.add(post)
+            seen.add(row["post"].value)
             link = self._link(row, "post", "title")
             assert link is not None
             found.posts.append(
