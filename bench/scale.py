@@ -467,6 +467,18 @@ def loaded_virtuoso(root: Path, nq_gz: Path, buffers: int) -> Iterator[tuple[Any
         virtuoso.INI = original
 
 
+def mark_published(server: Any, build_dir: Path) -> None:
+    """Write the name of the build into the publication graph, as `kg publish` does last: the
+    site reads a remote store's hub answers from the build's hubs.sqlite only while the store
+    holds that very build (a bulk load writes no such name)."""
+    from kg.publish import _finish, publication_graph
+    from kg.remote import Endpoint, RemoteStore
+
+    build = json.loads(((build_dir / "current").resolve() / "manifest.json").read_text())["build"]
+    store = RemoteStore(Endpoint(server.query_url, server.update_url, server.user, server.password))
+    store.update(_finish(str(build), publication_graph(BASE)))
+
+
 def isql(sql_port: int, statements: str) -> str:
     done = subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba", "VERBOSE=OFF",
                            "BANNER=OFF", "PROMPT=OFF", f"exec={statements}"],
@@ -632,6 +644,7 @@ def virtuoso_part(report: SizeReport, build_dir: Path, nq_gz: Path, cases: list[
     with loaded_virtuoso(root, nq_gz, opts.virtuoso_buffers) as (server, seconds, quads, _):
         report.virtuoso_load_seconds, report.virtuoso_quads = seconds, quads
         print(f"  Virtuoso loaded in {seconds:.1f} s ({quads:,} quads)", flush=True)
+        mark_published(server, build_dir)
         # Virtuoso alone first: the site's cold hub pages may leave it busy afterwards
         own = Case("Virtuoso's own /sparql: CONSTRUCT, person",
                    virtuoso_construct_path(report.picks["person_iri"]), "text/turtle")
