@@ -13,7 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.hubs import query_text
+from kg.hubs import first_posts, query_text
+from kg.queries import load
 from server.describe import count, label_of, labels
 from server.store import PublishedBuild
 
@@ -101,7 +102,7 @@ class SectionBuilder:
             return None
         return f"{self.uris.page_path(*local)}#char={start},{end}"
 
-    def _rows(self, name: str, iri: str, limit: int | None = SECTION_LIMIT) -> list[dict[str, Any]]:
+    def _rows(self, name: str, iri: str, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
         """The rows of a section query, at most ``limit`` (hubs have thousands): a hub's from
         the build's precomputed answers, where the live query would sort all its links."""
         rows = self.build.hubs.select(name, iri, limit)
@@ -110,19 +111,13 @@ class SectionBuilder:
         return self.build.store.select(query_text(name, limit), {"this": ox.NamedNode(iri)})
 
     def _posts(self, iri: str) -> list[dict[str, Any]]:
-        """The first SECTION_LIMIT posts of ``iri`` by title, then IRI, each with the first of
-        its titles, holders and organizations. ``posts.rq`` answers a row per fact of a post
-        (so that a store holding each fact once per release graph does not multiply them),
-        all of them: the order needs every title."""
-        merged: dict[str, dict[str, Any]] = {}
-        for row in self._rows("posts", iri, None):
-            kept = merged.setdefault(row["post"].value, {"post": row["post"]})
-            for name in ("title", "person", "org"):
-                if name in row and (name not in kept or row[name].value < kept[name].value):
-                    kept[name] = row[name]
-        ordered = sorted(merged.values(), key=lambda row: (
-            "title" in row, row["title"].value if "title" in row else "", row["post"].value))
-        return ordered[:SECTION_LIMIT]
+        """The first SECTION_LIMIT posts of ``iri`` (kg.hubs.first_posts): a hub's as the build
+        worked them out, another's from every row of ``posts.rq`` (the order needs every title)."""
+        rows = self.build.hubs.select("posts", iri, SECTION_LIMIT)
+        if rows is None:
+            rows = first_posts(self.build.store.select(load("posts"), {"this": ox.NamedNode(iri)}),
+                               SECTION_LIMIT)
+        return [dict(row) for row in rows]
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
         """Put the label of each IRI under ``{name}Label`` in the rows (one query for all)."""
