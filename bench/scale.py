@@ -474,9 +474,9 @@ def mark_published(server: Any, build_dir: Path) -> None:
     from kg.publish import _finish, publication_graph
     from kg.remote import Endpoint, RemoteStore
 
-    build = json.loads(((build_dir / "current").resolve() / "manifest.json").read_text())["build"]
+    manifest = json.loads(((build_dir / "current").resolve() / "manifest.json").read_text())
     store = RemoteStore(Endpoint(server.query_url, server.update_url, server.user, server.password))
-    store.update(_finish(str(build), publication_graph(BASE)))
+    store.update(_finish(str(manifest["build"]), publication_graph(str(manifest["base_uri"]))))
 
 
 def isql(sql_port: int, statements: str) -> str:

@@ -8,7 +8,9 @@ links and keeps them in ``hubs.sqlite`` next to the search index; the server rea
 from there, whichever store answers the rest of its questions (embedded or Virtuoso),
 and runs the query itself for everything else. The answers are those of the very
 queries the server would run (``kg/queries/*.rq`` with the same LIMIT), kept as SPARQL
-JSON results, so a page is the same with or without the file.
+JSON results, so a page is the same with or without the file. Posts are the one reading
+the server makes of its query's rows (:func:`posts`: the first 200 posts, merged and
+ordered in Python), kept as that reading.
 
 The pages of a hub's links (``incoming_links.rq``, ``evidence_links.rq``, PAGE_SIZE a page)
 are kept too, in the order the embedded store reads them: a remote store promises no order,
@@ -33,14 +35,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.queries import load
-from kg.store import OxigraphStore, Row, rows_of
+from kg.store import Answers, OxigraphStore, Row, rows_of
 from kg.vocab import sparql_prologue
 
 HUBS_FILE = "hubs.sqlite"
 MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queries take a few ms
 
-# (named query, LIMIT the server adds or None): the per-thing queries whose cost grows with
-# the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
+# (named query, LIMIT the server adds or None; for posts, how many posts :func:`posts` keeps):
+# the per-thing queries whose cost grows with the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
 # one side only means a miss (the live query), never a wrong answer.
 QUERIES: tuple[tuple[str, int | None], ...] = (
     ("posts", 200), ("quotes", 200), ("claims", 200), ("timeline", 100),
@@ -125,7 +127,8 @@ def _answers(store: OxigraphStore, iri: str
     for name, limit in QUERIES:
         answer = (_posts_json(store, iri, int(limit)) if name == "posts" and limit else
                   _json(store, sparql_prologue() + query_text(name, limit), this))
-        rows.append((iri, query_key(name, limit), answer))
+        if answer is not None:
+            rows.append((iri, query_key(name, limit), answer))
     for name in CONSTRUCTS:
         triples = store.construct(sparql_prologue() + load(name), this)
         rows.append((iri, name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
@@ -138,10 +141,10 @@ POST_FACTS = ("title", "person", "org")
 
 
 def first_posts(rows: list[Row], limit: int) -> list[Row]:
-    """The first ``limit`` posts of a ``posts.rq`` answer by title, then IRI, each in one row
-    with the first of its titles, holders and organizations (code-point order). The query
-    answers a row per fact of a post, so that a store holding each fact once per release
-    graph does not multiply them; this is its one reading, for the site and for the hubs."""
+    """The first ``limit`` posts of a ``posts.rq`` answer by title (untitled ones first, as
+    SPARQL orders unbound values), then IRI, each in one row with the first of its titles,
+    holders and organizations in code-point order. The query answers a row per fact of a
+    post, so that a store holding each fact once per release graph does not multiply them."""
     merged: dict[str, Row] = {}
     for row in rows:
         kept = merged.setdefault(row["post"].value, {"this": row["this"], "post": row["post"]})
@@ -153,14 +156,22 @@ def first_posts(rows: list[Row], limit: int) -> list[Row]:
     return ordered[:limit]
 
 
-def _posts_json(store: OxigraphStore, iri: str, limit: int) -> bytes:
-    """A hub's :func:`first_posts` as SPARQL JSON: read whole, all of a hub's posts were a
-    30,000-row answer to parse at its first view (about 0.3 s at 100,000 releases). The rows
-    go back through the store as VALUES, so that they are written as any other answer."""
-    rows = first_posts(store.select(sparql_prologue() + load("posts"), {"this": ox.NamedNode(iri)}), limit)
-    names = ["this", "post", *POST_FACTS]
+def posts(store: Answers, iri: str, limit: int) -> list[Row]:
+    """:func:`first_posts` of ``iri`` live, on either store: the site's reading of its posts."""
+    return first_posts(store.select(sparql_prologue() + load("posts"), {"this": ox.NamedNode(iri)}),
+                       limit)
+
+
+def _posts_json(store: OxigraphStore, iri: str, limit: int) -> bytes | None:
+    """A hub's :func:`posts` as SPARQL JSON, or None when a term is a blank node (VALUES
+    cannot carry one: no answer is kept, and the page asks live). Kept whole, all of a hub's
+    rows were a 30,000-row answer to parse at its first view (about 0.3 s at 100,000
+    releases). The rows go back through the store as VALUES, so that they are written as
+    any other answer."""
+    rows = posts(store, iri, limit)
     if any(isinstance(term, ox.BlankNode) for row in rows for term in row.values()):
-        rows = []  # VALUES cannot carry a blank node; the page then asks live
+        return None
+    names = ["this", "post", *POST_FACTS]
     data = " ".join("(" + " ".join(str(row[n]) if n in row else "UNDEF" for n in names) + ")"
                     for row in rows)
     variables = " ".join(f"?{n}" for n in names)

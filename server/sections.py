@@ -1,7 +1,8 @@
 """The reader's sections of an entity page: posts, quotes, claims and the releases that mention it.
 
 Each section is one named query (``kg/queries/{posts,quotes,claims,timeline}.rq``) with the
-entity bound as ``?this``; rows become small records the template lays out. Every fact
+entity bound as ``?this``; rows become small records the template lays out. The posts query
+answers a row per fact of a post, merged and ordered by ``kg.hubs.posts``. Every fact
 carries a link to the words of its release (``/page/release/…#char=start,end``), where
 the release page highlights it.
 """
@@ -13,8 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.hubs import first_posts, query_text
-from kg.queries import load
+from kg.hubs import posts, query_text
 from server.describe import count, label_of, labels
 from server.store import PublishedBuild
 
@@ -111,12 +111,11 @@ class SectionBuilder:
         return self.build.store.select(query_text(name, limit), {"this": ox.NamedNode(iri)})
 
     def _posts(self, iri: str) -> list[dict[str, Any]]:
-        """The first SECTION_LIMIT posts of ``iri`` (kg.hubs.first_posts): a hub's as the build
-        worked them out, another's from every row of ``posts.rq`` (the order needs every title)."""
+        """The first SECTION_LIMIT posts of ``iri`` (kg.hubs.posts): a hub's as the build
+        worked them out, another's live (the order needs every title)."""
         rows = self.build.hubs.select("posts", iri, SECTION_LIMIT)
         if rows is None:
-            rows = first_posts(self.build.store.select(load("posts"), {"this": ox.NamedNode(iri)}),
-                               SECTION_LIMIT)
+            rows = posts(self.build.store, iri, SECTION_LIMIT)
         return [dict(row) for row in rows]
 
     def _labels(self, rows: list[dict[str, Any]], *names: str) -> None:
@@ -130,9 +129,11 @@ class SectionBuilder:
     def sections(self, iri: str) -> Sections:
         found = Sections()
         seen: set[str] = set()
-        posts = self._posts(iri)
-        self._labels(posts, "person", "org")
-        for row in posts:
+        held = self._posts(iri)
+        self._labels(held, "person", "org")
+        for row in held:
+            if row["post"].value in seen:  # a hubs.sqlite of an older build has a row per combination
+                continue
             seen.add(row["post"].value)
             link = self._link(row, "post", "title")
             assert link is not None

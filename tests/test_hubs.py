@@ -19,6 +19,7 @@ from kg.hubs import (
     PAGED,
     QUERIES,
     first_posts,
+    posts,
     HubAnswers,
     hubs,
     query_text,
@@ -84,7 +85,7 @@ def test_precomputed_answers_are_the_live_queries_rows(tmp_path: Path) -> None:
     for name, limit in QUERIES:
         if name == "posts":  # a row per fact of a post: the hub keeps them as the site reads them
             assert limit is not None
-            live = first_posts(store.select(load("posts"), this), limit)
+            live = posts(store, HUB, limit)
             assert len(live) == 3 and [r["title"].value for r in live] == ["Title 79", "Title 89", "Title 99"]
         else:
             live = store.select(query_text(name, limit), this)
@@ -218,7 +219,7 @@ COPIES = 8000  # more graphs that state the hub's label and type, as 8,000 relea
 def both_stores(tmp_path_factory, scratch_virtuoso):
     """A generated build of 300 releases with its hubs' answers, served from its embedded
     store and from a Virtuoso it was published to: (client per store, the embedded store,
-    the most linked thing). Virtuoso's default graph holds a triple once per graph stating
+    the most linked thing, the Virtuoso as a RemoteStore). Virtuoso's default graph holds a triple once per graph stating
     it; COPIES more graphs there state the hub's label and type, as a hub of a large corpus
     has them (the build's own 300 releases would hide what multiplies those copies)."""
     from bench.generate import published_build
@@ -242,11 +243,7 @@ def both_stores(tmp_path_factory, scratch_virtuoso):
     remote = settings.replace(store="sparql", sparql_query_url=server.query_url, query_timeout=10.0)
     clients = {name: create_app(s).test_client() for name, s in
                (("embedded", settings), ("virtuoso", remote))}
-    both_stores_remote.append(remote_store)
-    return clients, store, hub
-
-
-both_stores_remote: list = []  # the Virtuoso of both_stores, for tests that add to it
+    return clients, store, hub, remote_store
 
 
 def _copy_into_graphs(store, triples: list[ox.Triple]) -> None:  # type: ignore[no-untyped-def]
@@ -280,7 +277,7 @@ def test_a_hubs_pages_are_the_same_on_both_stores(both_stores, page: int) -> Non
     """The HTML page and the RDF document of each page of a hub's links list the same links
     on Virtuoso as on the embedded store (Virtuoso's own order, and its default graph's copies
     of a link, once per release graph that states it, made them differ)."""
-    clients, _, hub = both_stores
+    clients, _, hub, _ = both_stores
     path = f"/page/{hub.split('/id/', 1)[1]}?page={page}"
     pager = re.search(r"links; page (\d+) of (\d+)", clients["embedded"].get(path).get_data(as_text=True))
     assert pager and int(pager[1]) == page and int(pager[2]) >= 3  # a hub of several pages
@@ -294,7 +291,7 @@ def test_pages_linking_to_a_hub_are_the_same_on_both_stores(both_stores, link: s
     documents name the hub with its label and type. On Virtuoso the queries doing so read
     the hub's label once per graph stating it times its type once per graph (no answer in
     time), now each once."""
-    clients, store, hub = both_stores
+    clients, store, hub, _ = both_stores
     rows = store.select(f"SELECT ?s WHERE {{ ?s pf:{link} ?hub }} ORDER BY ?s LIMIT 1",
                         {"hub": ox.NamedNode(hub)})
     assert rows, link
@@ -310,7 +307,7 @@ def test_links_stated_in_several_releases_count_once_on_both_stores(both_stores)
     from kg.hubs import MIN_LINKS
     from server.describe import count, document
 
-    clients, store, hub = both_stores
+    clients, store, hub, _ = both_stores
     rows = store.select(
         "SELECT ?o (COUNT(*) AS ?copies) WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o }"
         " FILTER(?g1 != ?g2 && ?p != pf:inRelease && isIRI(?o) && STRSTARTS(STR(?o), ?base)) }"
@@ -337,7 +334,7 @@ def test_posts_stated_by_thousands_of_releases_answer_on_both_stores(both_stores
     as a well-known person's are in a large corpus: posts.rq joined a post's title, holder and
     organization as OPTIONALs, copies⁴ rows a post on Virtuoso (no answer in time); now copies
     times three. The page is the embedded store's."""
-    clients, store, _ = both_stores
+    clients, store, _, remote_store = both_stores
     rows = store.select("SELECT ?person (COUNT(*) AS ?n) WHERE { ?person pf:holdsPost ?post } "
                         "GROUP BY ?person HAVING (COUNT(*) >= 2) ORDER BY DESC(?n) ?person")
     with clients["embedded"].application.app_context():
@@ -349,7 +346,7 @@ def test_posts_stated_by_thousands_of_releases_answer_on_both_stores(both_stores
         "CONSTRUCT { ?this pf:holdsPost ?post . ?post ?p ?o } WHERE { ?this pf:holdsPost ?post . "
         "?post ?p ?o FILTER(?p IN (pf:postTitle, pf:heldBy, pf:postIn)) }", {"this": person})
     assert len(facts) >= 8
-    _copy_into_graphs(both_stores_remote[0], facts)
+    _copy_into_graphs(remote_store, facts)
     path = "/page/" + person.value.split("/id/", 1)[1]
     _same_on_both_stores(clients, path)
     assert '<section class="posts">' in clients["virtuoso"].get(path).get_data(as_text=True)
@@ -364,3 +361,43 @@ def test_bind_binds_this_inside_the_posts_subquery() -> None:
     inner = text.index("SELECT DISTINCT ?this ?post WHERE {")
     assert text.index("VALUES (?this)") > inner
     assert text.count("VALUES (?this)") == 1
+
+
+def test_first_posts_merges_a_posts_rows_and_orders_them() -> None:
+    """A row per fact of a post: one row a post, with its first title, holder and organization
+    in code-point order; untitled posts first (as SPARQL orders unbound values), then by title
+    and IRI; cut at the limit."""
+    this = ox.NamedNode(HUB)
+
+    def iri(name: str) -> ox.NamedNode:
+        return ox.NamedNode(f"http://x/id/{name}")
+
+    rows = [{"this": this, "post": iri("post/b"), "title": ox.Literal("Zeta")},
+            {"this": this, "post": iri("post/b"), "title": ox.Literal("Alpha")},
+            {"this": this, "post": iri("post/b"), "person": iri("person/z")},
+            {"this": this, "post": iri("post/b"), "person": iri("person/a")},
+            {"this": this, "post": iri("post/a"), "title": ox.Literal("Beta")},
+            {"this": this, "post": iri("post/c")},
+            {"this": this, "post": iri("post/d"), "org": iri("organization/o")}]
+    first = first_posts(rows, 3)
+    assert [r["post"].value.rsplit("/", 1)[1] for r in first] == ["c", "d", "b"]
+    assert first[2] == {"this": this, "post": iri("post/b"), "title": ox.Literal("Alpha"),
+                        "person": iri("person/a")}
+    assert [r["post"].value.rsplit("/", 1)[1] for r in first_posts(rows, 10)] == ["c", "d", "b", "a"]
+
+
+def test_a_hubs_posts_come_back_from_the_file_as_they_went_in(tmp_path: Path) -> None:
+    """Titles with quotes, backslashes, newlines, a language tag and a datatype survive the
+    VALUES query the build writes a hub's posts through."""
+    store = _store(30, posts=True)
+    odd = ['He said "so" \\ then\nleft', "Directeur", "Chef \U0001f600"]
+    for n, text in enumerate(odd):
+        post = ox.NamedNode(f"http://x/id/post/odd{n}")
+        literal = (ox.Literal(text, language="fr-CA") if n == 1 else
+                   ox.Literal(text, datatype=ox.NamedNode("urn:x:title")) if n == 2 else ox.Literal(text))
+        store._store.add(ox.Quad(post, ox.NamedNode(PF + "postIn"), ox.NamedNode(HUB), ox.DefaultGraph()))
+        store._store.add(ox.Quad(post, ox.NamedNode(PF + "postTitle"), literal, ox.DefaultGraph()))
+    write_hubs(store, tmp_path, min_links=20)
+    kept = HubAnswers(tmp_path / HUBS_FILE).select("posts", HUB, 200)
+    assert kept is not None and len(kept) == 6
+    assert kept == posts(store, HUB, 200)
