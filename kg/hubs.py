@@ -42,8 +42,9 @@ HUBS_FILE = "hubs.sqlite"
 MIN_LINKS = 100  # as many as a page of links (PAGE_SIZE): below, the live queries take a few ms
 
 # (named query, LIMIT the server adds or None; for posts, how many posts :func:`posts` keeps):
-# the per-thing queries whose cost grows with the thing's links. The server looks answers up by the same pair, so a LIMIT changed on
-# one side only means a miss (the live query), never a wrong answer.
+# the per-thing queries whose cost grows with the thing's links. The server looks answers up
+# by the same pair, so a LIMIT changed on one side only means a miss (the live query), never
+# a wrong answer.
 QUERIES: tuple[tuple[str, int | None], ...] = (
     ("posts", 200), ("quotes", 200), ("claims", 200), ("timeline", 100),
     ("timeline_count", None), ("incoming_count", None), ("evidence_count", None),
@@ -101,7 +102,8 @@ def write_hubs(store: OxigraphStore, folder: Path, min_links: int = MIN_LINKS,
     """Write ``folder/hubs.sqlite`` with the answers of QUERIES and CONSTRUCTS and every page
     of the PAGED queries for every hub; return how many hubs. ``store`` is the build's
     complete store (read-only is enough). Oxigraph lets go of the GIL while it evaluates, so
-    ``threads`` hubs are worked out at once. Once ``stop`` is set (the build failed elsewhere) no further hub is worked out."""
+    ``threads`` hubs are worked out at once. Once ``stop`` is set (the build failed
+    elsewhere) no further hub is worked out."""
     path = folder / HUBS_FILE
     path.unlink(missing_ok=True)
     found = hubs(store, min_links)
