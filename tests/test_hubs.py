@@ -352,14 +352,18 @@ def test_posts_stated_by_thousands_of_releases_answer_on_both_stores(both_stores
     assert '<section class="posts">' in clients["virtuoso"].get(path).get_data(as_text=True)
 
 
-def test_bind_binds_this_inside_the_posts_subquery() -> None:
-    """posts.rq relies on kg.sparql.bind putting ?this into its subquery (the outer query has
-    no WHERE keyword): bound outside, the subquery would list every post of the store."""
+@pytest.mark.parametrize("name, inner", [
+    ("posts", "SELECT DISTINCT ?this ?post WHERE {"),
+    ("timeline", "SELECT DISTINCT ?this ?release WHERE {"),
+])
+def test_bind_binds_this_inside_the_subquery(name: str, inner: str) -> None:
+    """These queries rely on kg.sparql.bind putting ?this into their subquery (the outer query
+    has no WHERE keyword): bound outside, the subquery would list every post or release of the
+    store."""
     from kg.sparql import bind
 
-    text = bind(load("posts"), {"this": ox.NamedNode(HUB)})
-    inner = text.index("SELECT DISTINCT ?this ?post WHERE {")
-    assert text.index("VALUES (?this)") > inner
+    text = bind(load(name), {"this": ox.NamedNode(HUB)})
+    assert text.index("VALUES (?this)") > text.index(inner)
     assert text.count("VALUES (?this)") == 1
 
 
