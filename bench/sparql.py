@@ -10,7 +10,7 @@ endpoint), in this process and without HTTP, as the baseline.
     .venv/bin/python bench/sparql.py [--releases 7800] [--runs 30] [--rdflib-runs 3]
 
 With ``--build DIR`` it measures one existing build folder (``DIR/current``) instead.
-``--rdflib merged`` loads rdflib with the build's merged N-Triples dump into a plain Graph
+``--rdflib merged`` loads rdflib with the build's merged graph into a plain Graph
 (the default graph our endpoint answers the mix from: the mix names no graph) instead of
 every named graph into a Dataset: a Dataset holds about 1.75 KB a quad in memory, more than
 this machine has at 100,000 releases, a Graph of the merge about 1.3 KB a triple of half as
@@ -20,11 +20,9 @@ many.
 from __future__ import annotations
 
 import argparse
-import gzip
 import http.client
 import math
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -42,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generate import published_build  # noqa: E402
 from kg.build import build  # noqa: E402
 from kg.config import Settings  # noqa: E402
-from kg.dumps import DUMP_FORMATS  # noqa: E402
 from kg.store import OxigraphStore  # noqa: E402
 from kg.vocab import sparql_prologue  # noqa: E402
 
@@ -207,15 +204,11 @@ def report(title: str, ours: dict[str, list[float]], base: dict[str, list[float]
 
 def rdflib_source(build_dir: Path, target: Path, merged: bool) -> dict[str, str]:
     """Write what rdflib loads into ``target``: the build's named graphs as N-Quads, or with
-    ``merged`` its merged N-Triples dump unzipped. Return the mix for this graph."""
-    folder = (build_dir / "current").resolve()
-    store = OxigraphStore.open_read_only(folder / "store")
-    if merged:
-        name = next(d.filename for d in DUMP_FORMATS if d.fmt == ox.RdfFormat.N_TRIPLES)
-        with gzip.open(folder / "dumps" / name, "rb") as source, target.open("wb") as out:
-            shutil.copyfileobj(source, out, 1 << 20)
-    else:
-        store.dump(target, ox.RdfFormat.N_QUADS)  # the named graphs only
+    ``merged`` their merge (the store's default graph) as N-Triples. Return the mix for this
+    graph."""
+    store = OxigraphStore.open_read_only((build_dir / "current").resolve() / "store")
+    # a quad format dumps the named graphs only; a triple format the merged default graph
+    store.dump(target, ox.RdfFormat.N_TRIPLES if merged else ox.RdfFormat.N_QUADS)
     return mix(person_name(store))
 
 
