@@ -78,8 +78,10 @@ def make_corpus(folder: Path, count: int) -> Path:
     return data
 
 
-def one_generated_build(releases: int, jobs: int, pyshacl_only: bool) -> dict[str, float]:
-    """Time one build of generated facts in this process (run by --one in a fresh process)."""
+def one_generated_build(releases: int, jobs: int, pyshacl_only: bool,
+                        keep: Path | None = None) -> dict[str, float]:
+    """Time one build of generated facts in this process (run by --one in a fresh process);
+    with ``keep``, the build folder is made there and kept (e.g. for bench/sparql.py --build)."""
     from bench.generate import release_facts, vocabulary
     import kg.validate
 
@@ -89,8 +91,8 @@ def one_generated_build(releases: int, jobs: int, pyshacl_only: bool) -> dict[st
     orgs, people, places = vocabulary(rng, releases)
     facts = [release_facts(rng, i, orgs, people, places) for i in range(releases)]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), build_dir=Path(tmp) / "build", keep_builds=1,
-                            jobs=jobs)
+        build_dir = keep or Path(tmp) / "build"
+        settings = Settings(data_dir=Path(tmp), build_dir=build_dir, keep_builds=1, jobs=jobs)
         start = time.perf_counter()
         result = build_facts(settings, facts)
         seconds = time.perf_counter() - start
@@ -100,7 +102,8 @@ def one_generated_build(releases: int, jobs: int, pyshacl_only: bool) -> dict[st
             "peak_mib": kib / 1024}
 
 
-def generated(sizes: list[int], jobs_list: list[int], repeats: int, baseline_run: bool = True) -> None:
+def generated(sizes: list[int], jobs_list: list[int], repeats: int, baseline_run: bool = True,
+              keep: Path | None = None) -> None:
     """Each size, each --jobs value, and the pyshacl-only baseline at the smallest size."""
     print(f"{'build of generated facts':<34} {'releases/s':>24} {'quads/s':>10} {'peak MiB':>9}")
     baseline: float | None = None
@@ -109,7 +112,7 @@ def generated(sizes: list[int], jobs_list: list[int], repeats: int, baseline_run
         if baseline_run and size == min(sizes):
             runs.insert(0, (1, True))
         for jobs, pyshacl_only in runs:
-            rows = [_child(size, jobs, pyshacl_only) for _ in range(repeats)]
+            rows = [_child(size, jobs, pyshacl_only, keep) for _ in range(repeats)]
             rates = sorted(size / r["seconds"] for r in rows)
             rate = statistics.median(rates)
             quads = statistics.median(r["quads"] / r["seconds"] for r in rows)
@@ -122,10 +125,12 @@ def generated(sizes: list[int], jobs_list: list[int], repeats: int, baseline_run
                 baseline = rate
 
 
-def _child(size: int, jobs: int, pyshacl_only: bool) -> dict[str, float]:
+def _child(size: int, jobs: int, pyshacl_only: bool, keep: Path | None = None) -> dict[str, float]:
     command = [sys.executable, __file__, "--one", str(size), "--jobs", str(jobs)]
     if pyshacl_only:
         command.append("--pyshacl-only")
+    if keep is not None:
+        command += ["--keep", str(keep)]
     done = subprocess.run(command, check=True, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -141,14 +146,16 @@ def main() -> None:
                         help="time the build of N generated releases instead (each size)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the pyshacl-gated baseline (slow at large sizes)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="build into DIR and keep the builds (the newest is DIR/current)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pyshacl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_generated_build(args.one, args.jobs[0], args.pyshacl_only)))
+        print(json.dumps(one_generated_build(args.one, args.jobs[0], args.pyshacl_only, args.keep)))
         return
     if args.generated:
-        generated(args.generated, args.jobs, args.repeats, not args.no_baseline)
+        generated(args.generated, args.jobs, args.repeats, not args.no_baseline, args.keep)
         return
     path = ROOT / "data" / "releases" / f"{SEED}.txt"
     uris = Uris("http://127.0.0.1:5000/")
