@@ -136,6 +136,11 @@ def _child(size: int, jobs: int, pyshacl_only: bool, keep: Path | None = None) -
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _one_run(args: argparse.Namespace) -> bool:
+    return (len(args.generated or []) == 1 and len(args.jobs) == 1 and args.repeats == 1
+            and args.no_baseline and not args.keep.exists())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=200)
@@ -147,10 +152,16 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the pyshacl-gated baseline (slow at large sizes)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="build into DIR and keep the builds (the newest is DIR/current)")
+                        help="with one --generated run (one size, one --jobs, --repeats 1, "
+                             "--no-baseline): build into the new folder DIR and keep the build "
+                             "(DIR/current), e.g. for bench/sparql.py --build")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pyshacl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.keep and not args.one and not _one_run(args):
+        # a second build into DIR would time the removal of the first one (keep_builds=1)
+        parser.error("--keep needs exactly one run (one --generated size, one --jobs value, "
+                     "--repeats 1, --no-baseline) and a DIR that does not exist yet")
     if args.one:
         print(json.dumps(one_generated_build(args.one, args.jobs[0], args.pyshacl_only, args.keep)))
         return

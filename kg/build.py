@@ -349,8 +349,9 @@ class _Writer:
     def add(self, outcomes: list[Outcome], checked: Checked) -> None:
         assert self.store is not None and self.graph_dumps is not None and self.merged is not None
         if checked.nquads:
-            # N-Triples lines are N-Quads lines in the default graph: one bulk load for both
-            self.store.load_quads(checked.nquads + self.merged.add(checked.merged))
+            # N-Triples lines are N-Quads lines in the default graph: one bulk load for both.
+            # Both were written by Oxigraph in the workers from checked terms: lenient
+            self.store.load_quads(checked.nquads + self.merged.add(checked.merged), lenient=True)
             self.graph_dumps.add(checked.nquads_gz, checked.trig, checked.quads)
         for outcome, turtle in zip(outcomes, checked.turtle, strict=True):
             if turtle is not None and outcome.ok:

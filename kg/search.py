@@ -80,8 +80,10 @@ class Found(NamedTuple):
 
 
 def _words(text: str) -> list[str]:
-    """The words of a name, lower case, without diacritics (as the index's tokenizer sees them).
-    ASCII text has none to take off: most names, and the build orders half a million of them."""
+    """The words of a name, lower case, without diacritics (close to what the index's tokenizer
+    sees: its words, not Python's, split at ``_``)."""
+    # ASCII text has no diacritics to take off: most names, and the build orders half a million
+    # of them
     lowered = text.lower()
     if lowered.isascii():
         return re.findall(r"\w+", lowered)

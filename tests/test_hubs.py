@@ -367,6 +367,42 @@ def test_bind_binds_this_inside_the_subquery(name: str, inner: str) -> None:
     assert text.count("VALUES (?this)") == 1
 
 
+def test_timeline_lists_a_release_once_however_often_it_is_stated() -> None:
+    """A release stated by two graphs, mentioning the thing and holding three of its evidence
+    spans, is one row of the timeline and counts once, also where the default graph is the bag
+    of all graphs (as Virtuoso's); a release never lists itself."""
+    from kg.sparql import bind
+    from kg.vocab import sparql_prologue
+
+    release, this = ox.NamedNode("http://x/id/release/r1"), ox.NamedNode(HUB)
+    store = ox.Store()
+    for graph in (ox.NamedNode("http://x/graph/a"), ox.NamedNode("http://x/graph/b")):
+        facts = [(release, RDF_TYPE, ox.NamedNode(PF + "PressRelease")),
+                 (release, LABEL, ox.Literal("Title")),
+                 (release, ox.NamedNode(PF + "datePublished"),
+                  ox.Literal("2024-05-01",
+                             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))),
+                 (release, ox.NamedNode(PF + "mentions"), this),
+                 (release, ox.NamedNode(PF + "about"), release)]  # itself: never listed
+        for span in ("e1", "e2", "e3"):
+            evidence = ox.NamedNode(f"http://x/id/release/r1/{span}")
+            facts += [(this, ox.NamedNode(PF + "evidence"), evidence),
+                      (evidence, ox.NamedNode(PF + "inRelease"), release)]
+        store.extend(ox.Quad(s, p, o, graph) for s, p, o in facts)
+    for union in (False, True):
+        if not union:  # the merge as a set, as the build makes it
+            store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in list(store))
+        for who in (this, release):
+            rows = list(store.query(sparql_prologue() + bind(load("timeline"), {"this": who}),
+                                    use_default_graph_as_union=union))
+            count = list(store.query(
+                sparql_prologue() + bind(load("timeline_count"), {"this": who}),
+                use_default_graph_as_union=union))
+            expected = [release] if who == this else []
+            assert [row["release"] for row in rows] == expected
+            assert [int(row["n"].value) for row in count] == ([1] if expected else [])
+
+
 def test_first_posts_merges_a_posts_rows_and_orders_them() -> None:
     """A row per fact of a post: one row a post, with its first title, holder and organization
     in code-point order; untitled posts first (as SPARQL orders unbound values), then by title
