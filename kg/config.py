@@ -51,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Most rows (or triples) a SPARQL query returns; a cut is reported. 0: no cap."),
     Setting("query_memory", int, 2048,
             "Address space, in MB, each SPARQL query worker may use; 0: no limit."),
+    Setting("query_planner", str, "on",
+            "on: plain ordered or grouped joins over large patterns are run as hash joins "
+            "(kg/plan.py); off: every query as written."),
     Setting("max_concurrent_queries", int, 2,
             "SPARQL queries run at once, each in a worker process; others wait, then get 503."),
     Setting("max_body", int, 1_000_000, "Largest request body accepted, in bytes."),
@@ -95,6 +98,7 @@ class Settings:
     query_timeout: float = 30.0
     max_rows: int = 10000
     query_memory: int = 2048
+    query_planner: str = "on"
     max_concurrent_queries: int = 2
     max_body: int = 1_000_000
     keep_builds: int = 3
@@ -128,6 +132,9 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"KG_{name.upper()} has value {getattr(self, name)!r}; "
                                   "expected at least 1")
+        if self.query_planner not in ("on", "off"):
+            raise ConfigError(f"KG_QUERY_PLANNER has value {self.query_planner!r}; "
+                              "expected 'on' or 'off'")
         if self.publish_method not in PUBLISH_METHODS:
             raise ConfigError(f"KG_PUBLISH_METHOD has value {self.publish_method!r}; "
                               "expected 'auto', 'update' or 'virtuoso'")

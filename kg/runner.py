@@ -31,6 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import Busy, QueryRejected, QueryTimeout
+from kg.plan import Planner
 from kg.sparql import deep_check
 from kg.store import OxigraphStore
 
@@ -132,8 +133,11 @@ def _first_solutions(result: ox.QuerySolutions, cap: int) -> tuple[bytes, int, b
     return tsv[: tsv.rindex(b"\n", 0, len(tsv) - 1) + 1], cap, True
 
 
-def _answer(store: OxigraphStore, job: Job, pipe: _Pipe) -> None:
-    result = store.run(job.query, default_graphs=list(job.default_graphs or []) or None,
+def _answer(store: OxigraphStore, job: Job, pipe: _Pipe, planner: Planner | None) -> None:
+    query = job.query
+    if planner is not None and not job.default_graphs and not job.named_graphs:
+        query = planner.plan(query)  # its sizes are those of the store's own default graph
+    result = store.run(query, default_graphs=list(job.default_graphs or []) or None,
                        named_graphs=list(job.named_graphs or []) or None)
     emit(result, job, lambda *head: pipe.conn.send(("head", *head)), pipe, store.prefixes)
     pipe.flush()
@@ -208,13 +212,14 @@ def limit_memory(megabytes: int) -> None:
 
 
 def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str, str],
-                memory_mb: int = 0) -> None:
+                memory_mb: int = 0, plan: bool = True) -> None:
     """A worker's loop: open the store a job names (once), run the job, stream the answer."""
     isolated = isolate_network()
     limit_memory(memory_mb)
     conn.send(("ready", isolated))
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
     stores: dict[str, OxigraphStore] = {}
+    planners: dict[str, Planner] = {}
     while True:
         try:
             job: Job | None = conn.recv()
@@ -227,8 +232,10 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
                 deep_check(job.query, prologue)  # no namespace to fall back on: parse for real
             if job.store not in stores:
                 stores.clear()
+                planners.clear()
                 stores[job.store] = OxigraphStore.open_read_only(Path(job.store), prefixes)
-            _answer(stores[job.store], job, _Pipe(conn))
+                planners[job.store] = Planner(stores[job.store], prologue)
+            _answer(stores[job.store], job, _Pipe(conn), planners[job.store] if plan else None)
         except QueryRejected as err:
             conn.send(("error", err.status, err.code, str(err)))
         except (SyntaxError, ValueError, RuntimeError) as err:
@@ -285,9 +292,9 @@ class _Stream:
 
 
 class _Worker:
-    def __init__(self, prefixes: dict[str, str], memory_mb: int) -> None:
+    def __init__(self, prefixes: dict[str, str], memory_mb: int, plan: bool = True) -> None:
         self.conn, child = _SPAWN.Pipe()
-        self.process = _SPAWN.Process(target=worker_main, args=(child, prefixes, memory_mb),
+        self.process = _SPAWN.Process(target=worker_main, args=(child, prefixes, memory_mb, plan),
                                       daemon=True, name="kg-query-worker")
         self.process.start()
         child.close()
@@ -309,9 +316,10 @@ class QueryPool:
     """A bounded set of worker processes; ``run`` gives a query at most ``timeout`` seconds."""
 
     def __init__(self, size: int, timeout: float, prefixes: dict[str, str],
-                 queue_wait: float = 5.0, memory_mb: int = 0) -> None:
+                 queue_wait: float = 5.0, memory_mb: int = 0, planner: bool = True) -> None:
         self.size = size
         self.memory_mb = memory_mb
+        self.planner = planner
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.prefixes = prefixes
@@ -332,7 +340,7 @@ class QueryPool:
             worker = None
         if worker is None:
             try:
-                worker = _Worker(self.prefixes, self.memory_mb)
+                worker = _Worker(self.prefixes, self.memory_mb, self.planner)
             except BaseException:
                 self._give_back(None)  # keep the slot
                 raise

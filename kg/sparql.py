@@ -44,13 +44,14 @@ _LEXEMES = re.compile(
     """,
     re.VERBOSE,
 )
-_WORD = r"(?<![\w?$:\-]){}(?![\w:\-])"
+# a keyword (formatted in), not part of a variable, prefixed name or longer word
+KEYWORD = r"(?<![\w?$:\-]){}(?![\w:\-])"
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
-_FIRST = re.compile(_WORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IGNORECASE)
-_SERVICE = re.compile(_WORD.format("SERVICE"), re.IGNORECASE)
-_FROM = re.compile(_WORD.format("FROM"), re.IGNORECASE)
-_NONDETERMINISTIC = re.compile(_WORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
+_FIRST = re.compile(KEYWORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IGNORECASE)
+_SERVICE = re.compile(KEYWORD.format("SERVICE"), re.IGNORECASE)
+_FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)
+_NONDETERMINISTIC = re.compile(KEYWORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
                                re.IGNORECASE)
 
 
@@ -102,7 +103,7 @@ def check(query: str) -> QueryShape:
                       nondeterministic=bool(_NONDETERMINISTIC.search(code)))
 
 
-_PARSER_LOCK = threading.Lock()
+PARSER_LOCK = threading.Lock()  # rdflib's pyparsing grammar: one thread at a time (kg.plan too)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,7 +114,7 @@ def deep_check(query: str, prologue: str = "") -> None:
     cached by query text.
     """
     try:
-        with _PARSER_LOCK:  # rdflib's pyparsing grammar is not safe to use on two threads at once
+        with PARSER_LOCK:  # rdflib's pyparsing grammar is not safe to use on two threads at once
             tree = parseQuery(prologue + query)
     except Exception as err:  # pyparsing's errors have no common base worth naming  # noqa: BLE001
         raise QueryRejected(f"SPARQL syntax error: {err}") from None

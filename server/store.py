@@ -145,7 +145,8 @@ class PoolHolder:
             return RemoteRunner(RemoteStore(endpoint, PREFIXES), self.settings.query_timeout)
         return QueryPool(self.settings.max_concurrent_queries, self.settings.query_timeout,
                          PREFIXES, queue_wait=min(self.settings.query_timeout / 2, 5.0),
-                         memory_mb=self.settings.query_memory)
+                         memory_mb=self.settings.query_memory,
+                         planner=self.settings.query_planner == "on")
 
 
 def init_app(app: Flask) -> None:
