@@ -11,7 +11,9 @@ Only the plainest queries are rewritten, where the two forms are equal by the
 definition of a basic graph pattern (the join of its triple patterns; no blank node,
 so nothing is shared across patterns but variables): a SELECT whose one group holds
 two or more triple patterns ``?s <p> ?o`` or ``?s a <Class>``, all linked by their
-variables, and nothing else; no FROM, ordered, grouped or aggregated. Whether to
+variables, and nothing else; no FROM, ordered, grouped or aggregated; nothing that
+rdflib's parser, which finds the patterns, might read otherwise than Oxigraph, which runs
+the query (escapes, BASE, relative IRIs, undeclared prefixes). Whether to
 rewrite is decided from each pattern's size in the store (counted once per store):
 scanning every pattern must cost less than half of looking the smallest one's rows up.
 The text of every other query is left as it is.
@@ -29,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from pyparsing import ParseResults
 from rdflib import RDF, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -81,10 +84,28 @@ class Plain:
     patterns: tuple[Pattern, ...]
 
 
-@functools.lru_cache(maxsize=1024)  # rdflib's parser takes a few ms: once per query text
+MAX_LENGTH = 4096  # a plain query is short; longer texts are not parsed (nor kept) here
+# Where rdflib's parser and Oxigraph's read a query differently, the patterns rdflib finds
+# may not be the query Oxigraph runs: escapes (rdflib expands \u even in comments and keeps
+# the backslash of a name's escape), a comment ended by a bare CR (a line end for Oxigraph,
+# not for rdflib), BASE and relative IRIs (resolved differently), a prefix the query does not
+# declare (rdflib knows dc:, sh:, ...). A query with any of them is left as written.
+_DIVERGENT = re.compile(r"\\|\r(?!\n)|<(?![A-Za-z][A-Za-z0-9+.\-]*:)[^<>\"{}|^`\x00-\x20]*>")
+_BASE = re.compile(KEYWORD.format("BASE"), re.IGNORECASE)
+
+
 def plain_query(query: str, prologue: str = "") -> Plain | None:
     """The query's one group and its triple patterns, when it is plain (see the module)."""
+    if len(query) > MAX_LENGTH or _DIVERGENT.search(query) or _DIVERGENT.search(prologue):
+        return None
+    return _plain(query, prologue)
+
+
+@functools.lru_cache(maxsize=256)  # rdflib's parser takes a few ms: once per query text
+def _plain(query: str, prologue: str) -> Plain | None:
     code = blank_out(query)
+    if _BASE.search(code):
+        return None
     body = code[_PROLOGUE.match(code).end():]  # type: ignore[union-attr]
     if not _SELECT.match(body) or not _NEEDS_ALL.search(code):
         return None
@@ -108,7 +129,10 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
     them, or None when it holds any other kind of pattern or cannot be parsed."""
     try:
         with PARSER_LOCK:
-            algebra = translateQuery(parseQuery(text)).algebra
+            tree = parseQuery(text)
+            if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
+                return None  # a prefix only rdflib knows: an error for Oxigraph, left to it
+            algebra = translateQuery(tree).algebra
     except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
         return None
     found = _bgps(algebra)
@@ -125,6 +149,17 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
         else:
             return None
     return tuple(patterns)
+
+
+def _prefixes_used(node: object) -> set[str]:
+    """The prefixes of the prefixed names in rdflib's parse tree."""
+    if getattr(node, "name", None) == "pname":
+        return {str(node["prefix"] or "")}  # type: ignore[index]
+    if isinstance(node, dict):
+        return {p for value in node.values() for p in _prefixes_used(value)}
+    if isinstance(node, list | tuple | ParseResults):
+        return {p for value in node for p in _prefixes_used(value)}
+    return set()
 
 
 def _bgps(node: object) -> list[list[tuple[object, object, object]]]:
@@ -187,6 +222,8 @@ class Planner:
 
     def size(self, pattern: Pattern) -> int:
         if pattern not in self._sizes:
+            if len(self._sizes) >= 10_000:  # a user naming ever new predicates: count again
+                self._sizes.clear()
             rows = self.store.select(pattern.count_query())
             self._sizes[pattern] = int(rows[0]["n"].value)
         return self._sizes[pattern]

@@ -68,6 +68,27 @@ class QueryShape:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def decode_codepoints(query: str) -> str:
+    """The query with its ``\\u`` and ``\\U`` escapes decoded: SPARQL decodes them before it
+    parses (SPARQL 1.1, 19.2), so ``<http:\\u002F\\u002Fx/#a>`` is an IRI, not the start of a
+    comment that would hide the rest of the line from a lexical scan.
+
+    >>> decode_codepoints("SELECT * { ?s ?p \\u0022x\\u0022 }")
+    'SELECT * { ?s ?p "x" }'
+    """
+    if "\\" not in query:
+        return query
+    return _CODEPOINT.sub(lambda m: _char(m.group(1) or m.group(2)), query)
+
+
+def _char(hexadecimal: str) -> str:
+    code = int(hexadecimal, 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"  # an invalid one: the parser will say
+
+
 def blank_out(query: str) -> str:
     """The query with comments, strings and IRIs replaced by spaces (offsets kept).
 
@@ -87,7 +108,7 @@ def check(query: str) -> QueryShape:
     ...
     kg.errors.QueryRejected: SERVICE (federated query) is not allowed: this endpoint never fetches remote data
     """
-    code = blank_out(query)
+    code = blank_out(decode_codepoints(query))
     first = _FIRST.search(code)
     if first is None:  # not a query at all: the parser's message says where and why
         return QueryShape("UNKNOWN")

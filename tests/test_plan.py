@@ -51,6 +51,16 @@ LEFT_AS_WRITTEN = [
     "CONSTRUCT { ?r ex:x ?d } WHERE { ?r ex:date ?d ; ex:headline ?h } ORDER BY ?r",
     "SELECT * WHERE { ?r ex:date ?d . { SELECT ?r WHERE { ?r ex:headline ?h } } } ORDER BY ?r",
     "SELECT * WHERE { ?r ex:date ?d ; ex:headline ?h } ORDER BY (",  # not SPARQL at all
+    # where rdflib's parser and Oxigraph's read a text differently (found by review)
+    "SELECT ?r WHERE { ?r <http:\\u002F\\u002Fexample.org\\u002Fp#x> ?v ; ex:date ?d "
+    "FILTER(?d > 3)\n} ORDER BY ?r",  # an escaped IRI hiding a FILTER behind a '#'
+    "SELECT (COUNT(*) AS ?n) WHERE { ?r ex:date ?d . # c\r ?r ex:x ?y .\n ?r ex:headline ?h }",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?r ex:date ?d . # \\u000A ?r ex:x ?y .\n ?r ex:h ?h }",
+    "BASE <http://example.org/v1/../> SELECT (COUNT(*) AS ?n) WHERE { ?r <d> ?d . ?r <h> ?h }",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?r <d> ?d . ?r <h> ?h }",  # relative IRIs
+    "SELECT * WHERE { ?r dc:date ?d . ?r dc:title ?h } ORDER BY ?r",  # a prefix only rdflib knows
+    "SELECT * WHERE { ?r ex:a\\.b ?d . ?r ex:title ?h } ORDER BY ?r",  # an escape in a name
+    "SELECT * WHERE { ?r ex:date ?d . ?r ex:title ?h } ORDER BY ?r # " + "x" * 5000,  # long
 ]
 
 

@@ -308,7 +308,19 @@ BYPASSES = [
     "PREFIX ex: <http://x/> SELECT * {{ {{ ?a ex:a\\' ?o }} UNION "
     "{{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
     "SELECT * {{ ?x ?p ?o FILTER(?x<2)SERVICE#>\n<http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+    "SELECT * {{ ?r <http:\\u002F\\u002Fx\\u002Fp#x> ?v . SERVICE <http://127.0.0.1:{port}/> "
+    "{{ ?s ?p ?o }} }}",
 ]
+
+
+def test_an_iri_written_with_escapes_hides_no_service() -> None:
+    """SPARQL decodes \\u escapes before parsing: the '#' of such an IRI starts no comment, so
+    the SERVICE after it on the same line is seen (a review found it hidden)."""
+    from kg.errors import QueryRejected
+    from kg.sparql import check
+
+    with pytest.raises(QueryRejected, match="SERVICE"):
+        check(BYPASSES[-1].format(port=9))
 
 
 @pytest.mark.parametrize("template", BYPASSES)
