@@ -36,7 +36,7 @@ from rdflib import RDF, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.sparql import KEYWORD, PARSER_LOCK, blank_out
+from kg.sparql import KEYWORD, PARSER_LOCK, blank_out, mask_terms
 from kg.store import OxigraphStore
 
 # a lookup costs about as much as scanning and hashing eight rows (4 µs against 0.5 µs);
@@ -120,7 +120,27 @@ def _plain(query: str, prologue: str) -> Plain | None:
     patterns = _patterns(prologue + query)
     if patterns is None or len(patterns) < 2 or not _linked(patterns):
         return None
+    if len(patterns) != _written(mask_terms(query)[start + 1:end]):
+        return None  # rdflib read another number of patterns than are written: not the same query
     return Plain(start, end, patterns)
+
+
+_STATEMENT_END = re.compile(r"(?<![\w\-])\.|\.(?![\w\-])")  # not the dot inside ex:a.b
+
+
+def _written(group: str) -> int:
+    """How many triple patterns a group of plain triples holds as written: an object each,
+    objects after "," and predicates after ";" included (a trailing ";" or "." adds none).
+
+    >>> _written(mask_terms(" ?r a ex:R ; ex:h ?h, ?g . ?h <p;q> ?o.?o ex:a.b ?x ; . "))
+    5
+    """
+    count = 0
+    for statement in _STATEMENT_END.split(group):
+        for predicate_objects in statement.split(";"):
+            if predicate_objects.strip():
+                count += len(predicate_objects.split(","))
+    return count
 
 
 

@@ -98,6 +98,17 @@ def blank_out(query: str) -> str:
     return _LEXEMES.sub(lambda m: " " * len(m.group(0)), query)
 
 
+def mask_terms(query: str) -> str:
+    """As :func:`blank_out`, but an IRI or a string becomes a word of x's of its length (a term
+    is still there to count, with no punctuation inside it).
+
+    >>> mask_terms('SELECT * { ?s <a;b> "c,d" } # e')
+    'SELECT * { ?s xxxxx xxxxx }    '
+    """
+    return _LEXEMES.sub(lambda m: (" " if m.lastgroup in ("comment", "escape") else "x")
+                        * len(m.group(0)), query)
+
+
 def check(query: str) -> QueryShape:
     """Refuse what a read-only public endpoint must not run; say what kind of query it is.
 
