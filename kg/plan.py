@@ -45,9 +45,11 @@ SCAN_ROWS_PER_LOOKUP = 8
 MARGIN = 2
 MIN_ROWS = 10_000  # below, a pattern's lookups take a few ms whichever way it is joined
 
+# (a subquery, OPTIONAL, UNION, ... need braces of their own, FILTER and BIND parentheses: the
+# checks below refuse those too; the words are looked for in the group and after it)
 _NOT_PLAIN = re.compile(KEYWORD.format(
-    "(?:OPTIONAL|UNION|MINUS|FILTER|BIND|VALUES|GRAPH|SERVICE|EXISTS|SELECT|FROM)"), re.IGNORECASE)
-_FROM_ANYWHERE = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)  # FROM <g> before the group
+    "(?:OPTIONAL|UNION|MINUS|FILTER|BIND|VALUES|GRAPH|SERVICE|EXISTS|SELECT)"), re.IGNORECASE)
+_FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)  # FROM <g>, anywhere
 _SELECT = re.compile(r"^\s*" + KEYWORD.format("SELECT"), re.IGNORECASE)
 _NEEDS_ALL = re.compile(KEYWORD.format(r"(?:ORDER\s+BY|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE"
                                      r"|GROUP_CONCAT)"), re.IGNORECASE)
@@ -113,7 +115,7 @@ def _plain(query: str, prologue: str) -> Plain | None:
         return None
     start, end = code.index("{"), code.index("}")
     group = code[start + 1:end]
-    if end < start or _NOT_PLAIN.search(code[start:]) or _FROM_ANYWHERE.search(code):
+    if end < start or _NOT_PLAIN.search(code[start:]) or _FROM.search(code):
         return None
     if any(mark in group for mark in ("[", "(", "_:", "/", "|", "^", "!", "*", "+")):
         return None  # blank nodes, property paths, expressions (a path's "?" is rdflib's to see)

@@ -218,8 +218,7 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
     limit_memory(memory_mb)
     conn.send(("ready", isolated))
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
-    stores: dict[str, OxigraphStore] = {}
-    planners: dict[str, Planner] = {}
+    opened: dict[str, tuple[OxigraphStore, Planner]] = {}  # the store of the last job's build
     while True:
         try:
             job: Job | None = conn.recv()
@@ -230,12 +229,12 @@ def worker_main(conn: multiprocessing.connection.Connection, prefixes: dict[str,
         try:
             if not isolated:
                 deep_check(job.query, prologue)  # no namespace to fall back on: parse for real
-            if job.store not in stores:
-                stores.clear()
-                planners.clear()
-                stores[job.store] = OxigraphStore.open_read_only(Path(job.store), prefixes)
-                planners[job.store] = Planner(stores[job.store], prologue)
-            _answer(stores[job.store], job, _Pipe(conn), planners[job.store] if plan else None)
+            if job.store not in opened:
+                opened.clear()
+                store = OxigraphStore.open_read_only(Path(job.store), prefixes)
+                opened[job.store] = (store, Planner(store, prologue))
+            store, planner = opened[job.store]
+            _answer(store, job, _Pipe(conn), planner if plan else None)
         except QueryRejected as err:
             conn.send(("error", err.status, err.code, str(err)))
         except (SyntaxError, ValueError, RuntimeError) as err:
