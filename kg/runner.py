@@ -6,14 +6,16 @@ process of a small pool. The server waits for the answer at most
 replaced, and the client gets an error. Only ``KG_MAX_CONCURRENT_QUERIES``
 queries run at once; entity pages and the rest of the site never wait for them.
 
-Answers come back in chunks, so a large result need not fit in memory. With a
-row cap (``KG_MAX_ROWS``) the worker first takes at most cap + 1 rows (or
-triples), so the reply can say whether it cut; serialization is Oxigraph's own.
+An uncapped answer comes back in chunks, so a large result need not fit in memory.
+With a row cap (``KG_MAX_ROWS``) the worker first takes at most cap + 1 rows (or
+triples), so the reply can say whether it cut, and sends the capped answer in one
+message; serialization is Oxigraph's own.
 """
 
 from __future__ import annotations
 
 import ctypes
+import io
 import itertools
 import logging
 import multiprocessing
@@ -139,6 +141,14 @@ def _answer(store: OxigraphStore, job: Job, pipe: _Pipe, planner: Planner | None
         query = planner.plan(query)  # its sizes are those of the store's own default graph
     result = store.run(query, default_graphs=list(job.default_graphs or []) or None,
                        named_graphs=list(job.named_graphs or []) or None)
+    if job.max_rows > 0 or isinstance(result, ox.QueryBoolean):
+        # the server reads a capped answer (or a boolean) whole before it replies, so it goes
+        # as one message: the server wakes once, not for a head, each chunk and an end
+        head: list[Any] = []
+        whole = io.BytesIO()
+        emit(result, job, lambda *parts: head.extend(parts), whole, store.prefixes)
+        pipe.conn.send(("whole", *head, whole.getvalue()))
+        return
     emit(result, job, lambda *head: pipe.conn.send(("head", *head)), pipe, store.prefixes)
     pipe.flush()
     pipe.conn.send(("end",))
@@ -373,13 +383,14 @@ class QueryPool:
             self._give_back(worker)
             _, status, code, text = message
             raise QueryRejected(text, status=status, code=code)
-        _, kind, rows, truncated = message
-        stream = _Stream(self, worker, deadline)
-        if rows is None and kind != "boolean":
-            return Answer(kind, rows, truncated, stream)  # uncapped: stream while it is made
-        # capped (at most KG_MAX_ROWS rows) or a boolean: read it now and free the worker
-        # at once, so that slow or idle clients never hold one
-        return Answer(kind, rows, truncated, iter([b"".join(stream)]))
+        if message[0] == "whole":
+            # capped (at most KG_MAX_ROWS rows) or a boolean: the worker is free at once, so
+            # that slow or idle clients never hold one
+            self._give_back(worker)
+            _, kind, rows, truncated, body = message
+            return Answer(kind, rows, truncated, iter([body]))
+        _, kind, rows, truncated = message  # uncapped: stream while it is made
+        return Answer(kind, rows, truncated, _Stream(self, worker, deadline))
 
     def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
         remaining = deadline - time.monotonic()
