@@ -119,6 +119,46 @@ def test_a_rewritten_query_has_the_same_answers(query: str, seed: int) -> None:
     assert _answers(store, hash_joined(query, plain)) == _answers(store, query)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_fully_ordered_query_keeps_its_order(seed: int) -> None:
+    """Rows sorted by enough variables to leave no ties come in the same sequence, whatever
+    order the rewritten patterns' scans produce them in."""
+    store = _store(seed=seed)
+    query = REWRITTEN[0].replace("LIMIT 5", "")
+    plain = plain_query(query, PROLOGUE)
+    assert plain is not None
+
+    def rows(text: str) -> list[tuple[str, ...]]:
+        result = store.run(text)
+        assert isinstance(result, ox.QuerySolutions)
+        return [tuple(str(term) for term in solution) for solution in result]
+
+    assert rows(hash_joined(query, plain)) == rows(query)
+
+
+@pytest.mark.parametrize(("order", "last"), [
+    ("ORDER BY DESC(?d)", "date"), ("ORDER BY ?d ?h", "date"), ("ORDER BY ASC(?h)", "headline"),
+])
+def test_the_pattern_of_the_first_sort_key_is_joined_last(order: str, last: str) -> None:
+    """Its scan then drives the output, which comes in its index order: sorted by its object."""
+    for written in ("?r ex:date ?d ; a ex:Release ; ex:headline ?h",
+                    "?r ex:headline ?h ; ex:date ?d ; a ex:Release"):
+        plain = plain_query(f"SELECT * WHERE {{ {written} }} {order}", PROLOGUE)
+        assert plain is not None
+        assert plain.patterns[-1].predicate == EX + last
+
+
+@pytest.mark.parametrize("order", ["ORDER BY ?r", "ORDER BY STR(?d)", "ORDER BY ?x"])
+def test_no_pattern_is_moved_for_a_key_no_one_pattern_gives(order: str) -> None:
+    """A subject of every pattern, an expression or a variable no pattern binds: the
+    patterns stay in the order they have when nothing is sorted."""
+    where = "SELECT ?r ?d WHERE { ?r ex:date ?d ; ex:headline ?h ; ex:date ?e } "
+    unsorted = plain_query(where + "GROUP BY ?r ?d", PROLOGUE)
+    plain = plain_query(where + order, PROLOGUE)
+    assert plain is not None and unsorted is not None
+    assert plain.patterns == unsorted.patterns
+
+
 def test_the_planner_rewrites_by_the_sizes_of_the_patterns() -> None:
     """Releases, headlines and dates (300 each): rewritten once they count as large; the
     organizations (20) looked up among 450 mentions: left as written, as at any size."""
