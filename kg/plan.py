@@ -156,9 +156,9 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
             if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
                 return None  # a prefix only rdflib knows: an error for Oxigraph, left to it
             algebra = translateQuery(tree).algebra
+        found, key = _bgps(algebra), _first_sort_key(algebra)
     except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
         return None
-    found = _bgps(algebra)
     if len(found) != 1:
         return None
     patterns: list[Pattern] = []
@@ -171,17 +171,26 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
             patterns.append(Pattern(str(subject), str(predicate), str(obj), is_class=True))
         else:
             return None
-    return _sort_key_last(patterns, _first_sort_key(algebra))
+    return _sort_key_last(patterns, key)
 
 
-def _first_sort_key(node: object) -> str | None:
-    """The variable the query sorts by first (``ORDER BY ?d``, ``DESC(?d)``), if a variable."""
-    if getattr(node, "name", None) == "OrderBy":
-        first = node["expr"][0]  # type: ignore[index]
-        return str(first["expr"]) if isinstance(first["expr"], Variable) else None
+def _first_sort_key(algebra: object) -> str | None:
+    """The variable the query sorts its joined rows by first (``ORDER BY ?d``, ``DESC(?d)``);
+    None for an expression, or when it sorts groups (there the join's order is lost anyway)."""
+    order = _find(algebra, "OrderBy")
+    if order is None or _find(order, "AggregateJoin") is not None:
+        return None
+    first = order["expr"][0]  # type: ignore[index]
+    return str(first["expr"]) if isinstance(first["expr"], Variable) else None
+
+
+def _find(node: object, name: str) -> object | None:
+    """The first node called ``name`` in rdflib's algebra (CompValue dicts), depth first."""
+    if getattr(node, "name", None) == name:
+        return node
     if isinstance(node, dict):
-        keys = (_first_sort_key(value) for value in node.values())
-        return next((key for key in keys if key is not None), None)
+        found = (_find(value, name) for value in node.values())
+        return next((n for n in found if n is not None), None)
     return None
 
 

@@ -147,7 +147,9 @@ def _answer(store: OxigraphStore, job: Job, pipe: _Pipe, planner: Planner | None
         head: list[Any] = []
         whole = io.BytesIO()
         emit(result, job, lambda *parts: head.extend(parts), whole, store.prefixes)
-        pipe.conn.send(("whole", *head, whole.getvalue()))
+        body = whole.getvalue()
+        whole.close()  # pickling copies the body once more: hold two copies at most, not three
+        pipe.conn.send(("whole", *head, body))
         return
     emit(result, job, lambda *head: pipe.conn.send(("head", *head)), pipe, store.prefixes)
     pipe.flush()
@@ -389,6 +391,10 @@ class QueryPool:
             self._give_back(worker)
             _, kind, rows, truncated, body = message
             return Answer(kind, rows, truncated, iter([body]))
+        if message[0] != "head":
+            self._discard(worker)
+            raise QueryRejected(f"the query worker answered {message[0]!r}", status=500,
+                                code="internal")
         _, kind, rows, truncated = message  # uncapped: stream while it is made
         return Answer(kind, rows, truncated, _Stream(self, worker, deadline))
 

@@ -138,21 +138,30 @@ def test_a_fully_ordered_query_keeps_its_order(seed: int) -> None:
 
 @pytest.mark.parametrize(("order", "last"), [
     ("ORDER BY DESC(?d)", "date"), ("ORDER BY ?d ?h", "date"), ("ORDER BY ASC(?h)", "headline"),
+    ("ORDER BY DESC((?o))", "mentions"),
 ])
 def test_the_pattern_of_the_first_sort_key_is_joined_last(order: str, last: str) -> None:
-    """Its scan then drives the output, which comes in its index order: sorted by its object."""
-    for written in ("?r ex:date ?d ; a ex:Release ; ex:headline ?h",
-                    "?r ex:headline ?h ; ex:date ?d ; a ex:Release"):
+    """Its scan then drives the output, which comes in its index order: sorted by its object
+    (the organization ?o is the object of the mentions and the subject of their names)."""
+    for written in ("?r ex:date ?d ; ex:mentions ?o ; ex:headline ?h . ?o ex:name ?n",
+                    "?o ex:name ?n . ?r ex:headline ?h ; ex:date ?d ; ex:mentions ?o",
+                    "?r ex:mentions ?o ; ex:headline ?h ; ex:date ?d . ?o ex:name ?n"):
         plain = plain_query(f"SELECT * WHERE {{ {written} }} {order}", PROLOGUE)
         assert plain is not None
         assert plain.patterns[-1].predicate == EX + last
 
 
-@pytest.mark.parametrize("order", ["ORDER BY ?r", "ORDER BY STR(?d)", "ORDER BY ?x"])
+@pytest.mark.parametrize("order", [
+    "ORDER BY ?r",  # the subject of its one pattern
+    "ORDER BY STR(?d)",  # an expression
+    "ORDER BY ?x",  # bound by no pattern
+    "ORDER BY ?n ?d",  # the object of two patterns
+    "GROUP BY ?r ?d ORDER BY ?d",  # sorts groups, not the join's rows
+])
 def test_no_pattern_is_moved_for_a_key_no_one_pattern_gives(order: str) -> None:
-    """A subject of every pattern, an expression or a variable no pattern binds: the
-    patterns stay in the order they have when nothing is sorted."""
-    where = "SELECT ?r ?d WHERE { ?r ex:date ?d ; ex:headline ?h ; ex:date ?e } "
+    """The patterns stay in the order they have when nothing is sorted."""
+    where = ("SELECT ?r ?d WHERE { ?o ex:name ?n . ?r ex:mentions ?o . ?o ex:date ?d . "
+             "?o ex:loop ?n . ?n ex:x ?y } ")  # unsorted: loop, name, date, mentions, x
     unsorted = plain_query(where + "GROUP BY ?r ?d", PROLOGUE)
     plain = plain_query(where + order, PROLOGUE)
     assert plain is not None and unsorted is not None

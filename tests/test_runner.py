@@ -1,16 +1,21 @@
 """The row cap of kg.runner.emit: the first rows exactly as the whole answer has them, whatever
-the terms hold, and a true report of whether the answer was cut."""
+the terms hold, and a true report of whether the answer was cut; and a failure while a capped
+answer is written, through the worker pool."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
-from kg.runner import Job, emit
+from kg.errors import QueryRejected
+from kg.runner import Job, QueryPool, emit
+from kg.store import OxigraphStore
 
 EX = "http://example.org/"
 AWKWARD = [
@@ -89,3 +94,28 @@ def test_a_huge_answer_is_not_written_whole_to_cut_it(monkeypatch: pytest.Monkey
         format=ox.QueryResultsFormat.TSV))
     assert head == ["solutions", 10, True] and len(body) < 5_000
     assert 0 < sum(written) < whole // 10
+
+
+def test_a_failure_while_a_capped_answer_is_written_is_reported_and_frees_the_worker(
+        tmp_path: Path) -> None:
+    """The worker writes a capped answer whole before sending it, so a failure while it
+    writes (here a format it does not know) sends nothing but the error, and the same
+    worker then answers the next query."""
+    path = tmp_path / "store"
+    built = OxigraphStore.create(path, {})
+    built.extend([ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"),
+                          ox.Literal("o"))])
+    built.flush()
+    del built
+    pool = QueryPool(1, 60, {})
+    try:
+        with pytest.raises(QueryRejected) as failed:
+            pool.run(Job(str(path), "SELECT ?o WHERE { ?s ?p ?o }", "NO_SUCH_FORMAT", 10))
+        assert (failed.value.status, failed.value.code) == (500, "internal")
+        worker = next(iter(pool._all))
+        answer = pool.run(Job(str(path), "SELECT ?o WHERE { ?s ?p ?o }", "JSON", 10))
+        assert (answer.kind, answer.rows, answer.truncated) == ("solutions", 1, False)
+        assert json.loads(b"".join(answer.chunks))["results"]["bindings"][0]["o"]["value"] == "o"
+        assert pool._all == {worker}  # kept, not replaced
+    finally:
+        pool.close()

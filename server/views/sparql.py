@@ -2,7 +2,8 @@
 
 The endpoint is read-only (updates get 403) and never fetches anything
 (SERVICE is refused). Queries run in worker processes with a time limit and a
-row cap (see :mod:`kg.runner`); the answer streams to the client. The format
+row cap (see :mod:`kg.runner`); an uncapped answer streams to the client, a capped one
+is sent whole. The format
 comes from ``format=`` or from ``Accept``; a browser gets an HTML table.
 """
 
