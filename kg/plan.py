@@ -11,11 +11,14 @@ Only the plainest queries are rewritten, where the two forms are equal by the
 definition of a basic graph pattern (the join of its triple patterns; no blank node,
 so nothing is shared across patterns but variables): a SELECT whose one group holds
 two or more triple patterns ``?s <p> ?o`` or ``?s a <Class>``, all linked by their
-variables, and nothing else; no FROM, ordered, grouped or aggregated; nothing that
-rdflib's parser, which finds the patterns, might read otherwise than Oxigraph, which runs
-the query (escapes, BASE, relative IRIs, undeclared prefixes). Whether to
-rewrite is decided from each pattern's size in the store (counted once per store):
-scanning every pattern must cost less than half of looking the smallest one's rows up.
+variables, and FILTERs that each read the variables of one pattern only (moved into
+that pattern's subquery; none that draws random numbers, the time or new terms), and
+nothing else; no FROM, ordered, grouped or aggregated; nothing that rdflib's parser,
+which finds the patterns, might read otherwise than Oxigraph, which runs the query
+(escapes, BASE, relative IRIs, undeclared prefixes; the FILTERs and patterns it reads
+must be those written). Whether to rewrite is decided from each pattern's size in the
+store, after its FILTERs (counted once per store and query prologue): scanning every
+pattern must cost less than half of looking the smallest one's rows up.
 The text of every other query is left as it is. The pattern whose object the query
 sorts by first is written last, so that the sort finds its input in that pattern's
 index order (see ``_sort_key_last``).
@@ -28,6 +31,7 @@ over): the same query text is always planned, and answered, the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -38,7 +42,8 @@ from rdflib import RDF, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.sparql import KEYWORD, PARSER_LOCK, blank_out, mask_terms
+from kg.errors import QueryRejected
+from kg.sparql import KEYWORD, NONDETERMINISTIC, PARSER_LOCK, blank_out, mask_terms
 from kg.store import OxigraphStore
 
 # a lookup costs about as much as scanning and hashing eight rows (4 µs against 0.5 µs);
@@ -50,7 +55,11 @@ MIN_ROWS = 10_000  # below, a pattern's lookups take a few ms whichever way it i
 # (a subquery, OPTIONAL, UNION, ... need braces of their own, FILTER and BIND parentheses: the
 # checks below refuse those too; the words are looked for in the group and after it)
 _NOT_PLAIN = re.compile(KEYWORD.format(
-    "(?:OPTIONAL|UNION|MINUS|FILTER|BIND|VALUES|GRAPH|SERVICE|EXISTS|SELECT)"), re.IGNORECASE)
+    "(?:OPTIONAL|UNION|MINUS|BIND|VALUES|GRAPH|SERVICE|EXISTS|SELECT)"), re.IGNORECASE)
+_FILTER = re.compile(KEYWORD.format("FILTER"), re.IGNORECASE)
+# between FILTER and its "(": nothing, a built-in's or a function's name, or an IRI (blanked)
+_CALLED = re.compile(r"\s*(?:[A-Za-z_][\w\-.]*(?::[\w\-.]*)?\s*)?")
+_VARIABLE = re.compile(r"[?$]([\w\u00B7\u0300-\u036F\u203F\u2040]+)")
 _FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)  # FROM <g>, anywhere
 _SELECT = re.compile(r"^\s*" + KEYWORD.format("SELECT"), re.IGNORECASE)
 _NEEDS_ALL = re.compile(KEYWORD.format(r"(?:ORDER\s+BY|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE"
@@ -61,31 +70,36 @@ _PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Pattern:
-    """``?subject <predicate> ?object``, or ``?subject a <object>`` when ``is_class``."""
+    """``?subject <predicate> ?object``, or ``?subject a <object>`` when ``is_class``, and
+    the query's FILTERs over its variables only (their text as written)."""
 
     subject: str
     predicate: str
     object: str
     is_class: bool = False
+    filters: tuple[str, ...] = ()
 
     def variables(self) -> list[str]:
         return [self.subject] if self.is_class else list(dict.fromkeys([self.subject, self.object]))
 
     def text(self) -> str:
         end = str(ox.NamedNode(self.object)) if self.is_class else f"?{self.object}"
-        return f"?{self.subject} {ox.NamedNode(self.predicate)} {end}"
+        return " ".join([f"?{self.subject} {ox.NamedNode(self.predicate)} {end}", *self.filters])
 
-    def count_query(self) -> str:
-        return f"SELECT (COUNT(*) AS ?n) WHERE {{ {self.text()} }}"
+    def count_query(self, prologue: str = "") -> str:
+        """How many rows the pattern has, after its FILTERs (whose names need ``prologue``)."""
+        return f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ {self.text()} }}"
 
 
 @dataclass(frozen=True)
 class Plain:
-    """A plain query: where its one group opens and closes in the text, and its patterns."""
+    """A plain query: where its one group opens and closes in the text, its patterns, and
+    its own prologue (the PREFIX declarations its FILTERs' names may need)."""
 
     start: int
     end: int
     patterns: tuple[Pattern, ...]
+    prologue: str = ""
 
 
 MAX_LENGTH = 4096  # a plain query is short; longer texts are not parsed (nor kept) here
@@ -110,23 +124,80 @@ def _plain(query: str, prologue: str) -> Plain | None:
     code = blank_out(query)
     if _BASE.search(code):
         return None
-    body = code[_PROLOGUE.match(code).end():]  # type: ignore[union-attr]
+    declared = _PROLOGUE.match(code).end()  # type: ignore[union-attr]
+    body = code[declared:]
     if not _SELECT.match(body) or not _NEEDS_ALL.search(code):
         return None
     if code.count("{") != 1 or code.count("}") != 1:
         return None
     start, end = code.index("{"), code.index("}")
-    group = code[start + 1:end]
     if end < start or _NOT_PLAIN.search(code[start:]) or _FROM.search(code):
         return None
+    filters = _filter_spans(code, start + 1, end)
+    if filters is None:
+        return None
+    group = _without(code, filters)[start + 1:end]
     if any(mark in group for mark in ("[", "(", "_:", "/", "|", "^", "!", "*", "+")):
         return None  # blank nodes, property paths, expressions (a path's "?" is rdflib's to see)
-    patterns = _patterns(prologue + query)
-    if patterns is None or len(patterns) < 2 or not _linked(patterns):
+    found = _patterns(prologue + query)
+    if found is None:
         return None
-    if len(patterns) != _written(mask_terms(query)[start + 1:end]):
+    patterns, filtered = found
+    if len(patterns) < 2 or not _linked(patterns):
+        return None
+    if len(patterns) != _written(_without(mask_terms(query), filters)[start + 1:end]):
         return None  # rdflib read another number of patterns than are written: not the same query
-    return Plain(start, end, patterns)
+    written = [(query[a:b], set(_VARIABLE.findall(code, a, b))) for a, b in filters]
+    if filtered != (set().union(*(names for _, names in written)) if filters else None):
+        return None  # rdflib read other filters than are written
+    placed = _with_filters(patterns, written)
+    return Plain(start, end, placed, query[:declared]) if placed is not None else None
+
+
+def _filter_spans(code: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """Where each FILTER of the group starts and ends (its keyword to its closing
+    parenthesis); None for one that is not a plain call or bracketed expression, or that
+    draws random numbers, the time or new terms (its rows would differ once moved)."""
+    spans: list[tuple[int, int]] = []
+    for match in _FILTER.finditer(code, start, end):
+        opening = code.find("(", match.end(), end)
+        if opening < 0 or (spans and match.start() < spans[-1][1]) \
+                or not _CALLED.fullmatch(code, match.end(), opening):
+            return None
+        depth = 0
+        for index in range(opening, end):
+            depth += {"(": 1, ")": -1}.get(code[index], 0)
+            if depth == 0:
+                break
+        else:
+            return None
+        if NONDETERMINISTIC.search(code, match.start(), index + 1):
+            return None
+        spans.append((match.start(), index + 1))
+    return spans
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span turned into a statement end and spaces (offsets kept), as the
+    patterns read once their FILTERs are gone."""
+    for a, b in spans:
+        text = text[:a] + "." + " " * (b - a - 1) + text[b:]
+    return text
+
+
+def _with_filters(patterns: tuple[Pattern, ...], filters: list[tuple[str, set[str]]]
+                  ) -> tuple[Pattern, ...] | None:
+    """Each FILTER moved into the first pattern that binds all its variables. A FILTER of a
+    group holds for its every solution, and a solution of the join has each pattern's
+    variables as that pattern bound them, so filtering that pattern's rows first keeps the
+    same solutions. None when no one pattern binds them all."""
+    moved = list(patterns)
+    for text, names in filters:
+        home = next((i for i, p in enumerate(moved) if names <= set(p.variables())), None)
+        if home is None:
+            return None
+        moved[home] = dataclasses.replace(moved[home], filters=(*moved[home].filters, text))
+    return tuple(moved)
 
 
 _STATEMENT_END = re.compile(r"(?<![\w\-])\.|\.(?![\w\-])")  # not the dot inside ex:a.b
@@ -147,9 +218,10 @@ def _written(group: str) -> int:
     return count
 
 
-def _patterns(text: str) -> tuple[Pattern, ...] | None:
+def _patterns(text: str) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
     """The triple patterns of the query's one basic graph pattern, as rdflib's parser reads
-    them, or None when it holds any other kind of pattern or cannot be parsed."""
+    them, and the variables of its FILTERs (None without one); None when the group holds
+    any other kind of pattern or cannot be parsed."""
     try:
         with PARSER_LOCK:
             tree = parseQuery(text)
@@ -157,6 +229,8 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
                 return None  # a prefix only rdflib knows: an error for Oxigraph, left to it
             algebra = translateQuery(tree).algebra
         found, key = _bgps(algebra), _first_sort_key(algebra)
+        condition = _find(algebra, "Filter")
+        filtered = None if condition is None else _variables(condition["expr"])  # type: ignore[index]
     except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
         return None
     if len(found) != 1:
@@ -171,7 +245,18 @@ def _patterns(text: str) -> tuple[Pattern, ...] | None:
             patterns.append(Pattern(str(subject), str(predicate), str(obj), is_class=True))
         else:
             return None
-    return _sort_key_last(patterns, key)
+    return _sort_key_last(patterns, key), filtered
+
+
+def _variables(node: object) -> set[str]:
+    """The names of the variables anywhere in an expression of rdflib's algebra."""
+    if isinstance(node, Variable):
+        return {str(node)}
+    if isinstance(node, dict):
+        return {name for value in node.values() for name in _variables(value)}
+    if isinstance(node, list | tuple | set):
+        return {name for value in node for name in _variables(value)}
+    return set()
 
 
 def _first_sort_key(algebra: object) -> str | None:
@@ -276,15 +361,17 @@ class Planner:
         self.store = store
         self.prologue = prologue  # the PREFIX lines the store adds to every query
         self.min_rows = min_rows
-        self._sizes: dict[Pattern, int] = {}
+        self._sizes: dict[tuple[str, Pattern], int] = {}
 
-    def size(self, pattern: Pattern) -> int:
-        if pattern not in self._sizes:
+    def size(self, pattern: Pattern, prologue: str = "") -> int:
+        """The pattern's rows; a FILTER's names mean what the query's prologue says."""
+        key = (prologue if pattern.filters else "", pattern)
+        if key not in self._sizes:
             if len(self._sizes) >= 10_000:  # a user naming ever new predicates: count again
                 self._sizes.clear()
-            rows = self.store.select(pattern.count_query())
-            self._sizes[pattern] = int(rows[0]["n"].value)
-        return self._sizes[pattern]
+            rows = self.store.select(pattern.count_query(key[0]))
+            self._sizes[key] = int(rows[0]["n"].value)
+        return self._sizes[key]
 
     def plan(self, query: str) -> str:
         """The text to run: hash-joined when plain and worth it, else ``query`` itself."""
@@ -292,8 +379,8 @@ class Planner:
         if plain is None:
             return query
         try:
-            if not worth_it([self.size(p) for p in plain.patterns], self.min_rows):
+            if not worth_it([self.size(p, plain.prologue) for p in plain.patterns], self.min_rows):
                 return query
             return hash_joined(query, plain)
-        except ValueError:  # an IRI Oxigraph refuses (relative, no BASE): its own error will say
+        except (ValueError, QueryRejected):  # Oxigraph refuses a part: it will say so, as written
             return query

@@ -51,7 +51,7 @@ UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE"
 _FIRST = re.compile(KEYWORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IGNORECASE)
 _SERVICE = re.compile(KEYWORD.format("SERVICE"), re.IGNORECASE)
 _FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)
-_NONDETERMINISTIC = re.compile(KEYWORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
+NONDETERMINISTIC = re.compile(KEYWORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
                                re.IGNORECASE)
 
 
@@ -132,7 +132,7 @@ def check(query: str) -> QueryShape:
             "SERVICE (federated query) is not allowed: this endpoint never fetches remote data",
             code="service_refused")
     return QueryShape(form, has_dataset=bool(_FROM.search(code)),
-                      nondeterministic=bool(_NONDETERMINISTIC.search(code)))
+                      nondeterministic=bool(NONDETERMINISTIC.search(code)))
 
 
 PARSER_LOCK = threading.Lock()  # rdflib's pyparsing grammar: one thread at a time (kg.plan too)
