@@ -18,7 +18,8 @@ which finds the patterns, might read otherwise than Oxigraph, which runs the que
 (escapes, BASE, relative IRIs, undeclared prefixes; the FILTERs and patterns it reads
 must be those written). Whether to rewrite is decided from each pattern's size in the
 store, after its FILTERs (counted once per store and query prologue): scanning every
-pattern must cost less than half of looking the smallest one's rows up.
+pattern must cost less than half of looking up the rows of the pattern Oxigraph starts
+from (a class pattern when there is one: its order knows no FILTER, see ``first_rows``).
 The text of every other query is left as it is. The pattern whose object the query
 sorts by first is written last, so that the sort finds its input in that pattern's
 index order (see ``_sort_key_last``).
@@ -59,7 +60,6 @@ _NOT_PLAIN = re.compile(KEYWORD.format(
 _FILTER = re.compile(KEYWORD.format("FILTER"), re.IGNORECASE)
 # between FILTER and its "(": nothing, a built-in's or a function's name, or an IRI (blanked)
 _CALLED = re.compile(r"\s*(?:[A-Za-z_][\w\-.]*(?::[\w\-.]*)?\s*)?")
-_VARIABLE = re.compile(r"[?$]([\w\u00B7\u0300-\u036F\u203F\u2040]+)")
 _FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)  # FROM <g>, anywhere
 _SELECT = re.compile(r"^\s*" + KEYWORD.format("SELECT"), re.IGNORECASE)
 _NEEDS_ALL = re.compile(KEYWORD.format(r"(?:ORDER\s+BY|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE"
@@ -84,7 +84,9 @@ class Pattern:
 
     def text(self) -> str:
         end = str(ox.NamedNode(self.object)) if self.is_class else f"?{self.object}"
-        return " ".join([f"?{self.subject} {ox.NamedNode(self.predicate)} {end}", *self.filters])
+        # a line end after each FILTER: nothing that follows can fall into a comment of its
+        return "".join([f"?{self.subject} {ox.NamedNode(self.predicate)} {end}",
+                        *(f" {text}\n" for text in self.filters)])
 
     def count_query(self, prologue: str = "") -> str:
         """How many rows the pattern has, after its FILTERs (whose names need ``prologue``)."""
@@ -137,7 +139,7 @@ def _plain(query: str, prologue: str) -> Plain | None:
     if filters is None:
         return None
     group = _without(code, filters)[start + 1:end]
-    if any(mark in group for mark in ("[", "(", "_:", "/", "|", "^", "!", "*", "+")):
+    if any(mark in group for mark in ("[", "(", ")", "_:", "/", "|", "^", "!", "*", "+")):
         return None  # blank nodes, property paths, expressions (a path's "?" is rdflib's to see)
     found = _patterns(prologue + query)
     if found is None:
@@ -147,9 +149,14 @@ def _plain(query: str, prologue: str) -> Plain | None:
         return None
     if len(patterns) != _written(_without(mask_terms(query), filters)[start + 1:end]):
         return None  # rdflib read another number of patterns than are written: not the same query
-    written = [(query[a:b], set(_VARIABLE.findall(code, a, b))) for a, b in filters]
+    written = []
+    for a, b in filters:
+        names = _filter_variables(f"{prologue}{query[:declared]}ASK {{ {query[a:b]}\n}}")
+        if names is None or NONDETERMINISTIC.search(query, a, b):  # as written, strings and all
+            return None
+        written.append((query[a:b], names))
     if filtered != (set().union(*(names for _, names in written)) if filters else None):
-        return None  # rdflib read other filters than are written
+        return None  # rdflib read other filters in the query than in the FILTERs on their own
     placed = _with_filters(patterns, written)
     return Plain(start, end, placed, query[:declared]) if placed is not None else None
 
@@ -157,7 +164,11 @@ def _plain(query: str, prologue: str) -> Plain | None:
 def _filter_spans(code: str, start: int, end: int) -> list[tuple[int, int]] | None:
     """Where each FILTER of the group starts and ends (its keyword to its closing
     parenthesis); None for one that is not a plain call or bracketed expression, or that
-    draws random numbers, the time or new terms (its rows would differ once moved)."""
+    draws random numbers, the time or new terms (its rows would differ once moved).
+
+    Found in the blanked text, which may take ``?a<ex:f(?b)&&?c>0`` for an IRI: each span
+    is then read on its own by rdflib (:func:`_filter_variables`), and the group without
+    the spans must hold nothing but triple patterns."""
     spans: list[tuple[int, int]] = []
     for match in _FILTER.finditer(code, start, end):
         opening = code.find("(", match.end(), end)
@@ -171,10 +182,24 @@ def _filter_spans(code: str, start: int, end: int) -> list[tuple[int, int]] | No
                 break
         else:
             return None
-        if NONDETERMINISTIC.search(code, match.start(), index + 1):
-            return None
         spans.append((match.start(), index + 1))
     return spans
+
+
+def _filter_variables(text: str) -> set[str] | None:
+    """The variables of the one FILTER that ``text`` (a prologue, then ``ASK { FILTER … }``)
+    holds, as rdflib reads it on its own; None unless it reads exactly that."""
+    try:
+        with PARSER_LOCK:
+            tree = parseQuery(text)
+            if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
+                return None
+            condition = _filter_over_bgp(translateQuery(tree).algebra)
+    except Exception:  # noqa: BLE001 (as in _patterns)
+        return None
+    if condition is None or condition["p"]["triples"]:  # type: ignore[index]
+        return None
+    return _variables(condition["expr"])  # type: ignore[index]
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
@@ -229,7 +254,7 @@ def _patterns(text: str) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
                 return None  # a prefix only rdflib knows: an error for Oxigraph, left to it
             algebra = translateQuery(tree).algebra
         found, key = _bgps(algebra), _first_sort_key(algebra)
-        condition = _find(algebra, "Filter")
+        condition = _filter_over_bgp(algebra)  # the group's FILTERs, not a HAVING
         filtered = None if condition is None else _variables(condition["expr"])  # type: ignore[index]
     except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
         return None
@@ -246,6 +271,16 @@ def _patterns(text: str) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
         else:
             return None
     return _sort_key_last(patterns, key), filtered
+
+
+def _filter_over_bgp(node: object) -> object | None:
+    """The Filter node of rdflib's algebra that holds a basic graph pattern's FILTERs."""
+    if getattr(node, "name", None) == "Filter" and getattr(node["p"], "name", None) == "BGP":  # type: ignore[index]
+        return node
+    if isinstance(node, dict):
+        found = (_filter_over_bgp(value) for value in node.values())
+        return next((n for n in found if n is not None), None)
+    return None
 
 
 def _variables(node: object) -> set[str]:
@@ -338,9 +373,9 @@ def hash_joined(query: str, plain: Plain) -> str:
     return query[:plain.start] + "{ " + parts + " }" + query[plain.end + 1:]
 
 
-def worth_it(sizes: list[int], min_rows: int = MIN_ROWS) -> bool:
-    """Scanning every pattern (``sizes`` rows) against looking the smallest one's rows up in
-    each of the others (Oxigraph starts from the smallest).
+def worth_it(sizes: list[int], start: int | None = None, min_rows: int = MIN_ROWS) -> bool:
+    """Scanning every pattern (``sizes`` rows) against looking the ``start`` rows of the
+    pattern Oxigraph starts from up in each of the others (by default the smallest).
 
     >>> worth_it([100_000, 100_000, 100_000])  # releases, their headlines and dates
     True
@@ -348,10 +383,21 @@ def worth_it(sizes: list[int], min_rows: int = MIN_ROWS) -> bool:
     False
     >>> worth_it([2_000, 2_000])  # a few ms either way
     False
+    >>> worth_it([100_000, 1_250, 100_000], start=100_000)  # the last year's releases
+    True
     """
-    smallest = min(sizes)
-    lookups = smallest * (len(sizes) - 1)
-    return smallest >= min_rows and sum(sizes) * MARGIN < lookups * SCAN_ROWS_PER_LOOKUP
+    start = min(sizes) if start is None else start
+    lookups = start * (len(sizes) - 1)
+    return start >= min_rows and sum(sizes) * MARGIN < lookups * SCAN_ROWS_PER_LOOKUP
+
+
+def first_rows(patterns: tuple[Pattern, ...], sizes: list[int]) -> int:
+    """The rows Oxigraph starts a join from, at the least. It orders the patterns by static
+    estimates, which know no FILTER and no store: a class pattern (``?s a <C>``) first,
+    whatever its size, else one of the others (the smallest, to err towards leaving the
+    query as written)."""
+    classes = [size for pattern, size in zip(patterns, sizes, strict=True) if pattern.is_class]
+    return min(classes or sizes)
 
 
 class Planner:
@@ -379,7 +425,8 @@ class Planner:
         if plain is None:
             return query
         try:
-            if not worth_it([self.size(p, plain.prologue) for p in plain.patterns], self.min_rows):
+            sizes = [self.size(p, plain.prologue) for p in plain.patterns]
+            if not worth_it(sizes, first_rows(plain.patterns, sizes), self.min_rows):
                 return query
             return hash_joined(query, plain)
         except (ValueError, QueryRejected):  # Oxigraph refuses a part: it will say so, as written

@@ -119,7 +119,8 @@ def check(query: str) -> QueryShape:
     ...
     kg.errors.QueryRejected: SERVICE (federated query) is not allowed: this endpoint never fetches remote data
     """
-    code = blank_out(decode_codepoints(query))
+    decoded = decode_codepoints(query)
+    code = blank_out(decoded)
     first = _FIRST.search(code)
     if first is None:  # not a query at all: the parser's message says where and why
         return QueryShape("UNKNOWN")
@@ -132,7 +133,10 @@ def check(query: str) -> QueryShape:
             "SERVICE (federated query) is not allowed: this endpoint never fetches remote data",
             code="service_refused")
     return QueryShape(form, has_dataset=bool(_FROM.search(code)),
-                      nondeterministic=bool(NONDETERMINISTIC.search(code)))
+                      # looked for in the text as written: the lexer may take an expression
+                      # such as ?a<xsd:double(RAND())&&?b>0 for an IRI (a string naming RAND()
+                      # costs an ETag, nothing more)
+                      nondeterministic=bool(NONDETERMINISTIC.search(decoded)))
 
 
 PARSER_LOCK = threading.Lock()  # rdflib's pyparsing grammar: one thread at a time (kg.plan too)
