@@ -44,7 +44,14 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.errors import QueryRejected
-from kg.sparql import KEYWORD, NONDETERMINISTIC, PARSER_LOCK, blank_out, mask_terms
+from kg.sparql import (
+    KEYWORD,
+    NONDETERMINISTIC,
+    PARSER_LOCK,
+    blank_out,
+    comparison_as_iri,
+    mask_terms,
+)
 from kg.store import OxigraphStore
 
 # a lookup costs about as much as scanning and hashing eight rows (4 µs against 0.5 µs);
@@ -118,6 +125,8 @@ def plain_query(query: str, prologue: str = "") -> Plain | None:
     """The query's one group and its triple patterns, when it is plain (see the module)."""
     if len(query) > MAX_LENGTH or _DIVERGENT.search(query) or _DIVERGENT.search(prologue):
         return None
+    if comparison_as_iri(prologue + query):  # the lexer's view of the text is not the parsers'
+        return None
     return _plain(query, prologue)
 
 
@@ -158,7 +167,58 @@ def _plain(query: str, prologue: str) -> Plain | None:
     if filtered != (set().union(*(names for _, names in written)) if filters else None):
         return None  # rdflib read other filters in the query than in the FILTERs on their own
     placed = _with_filters(patterns, written)
-    return Plain(start, end, placed, query[:declared]) if placed is not None else None
+    if placed is None:
+        return None
+    plain = Plain(start, end, placed, query[:declared])
+    return plain if _reads_the_same(prologue, query, hash_joined(query, plain)) else None
+
+
+def _reads_the_same(prologue: str, query: str, rewritten: str) -> bool:
+    """Whether rdflib reads the rewrite with the triple patterns and FILTER conditions of the
+    query, each as many times: a last guard against the lexical steps above having cut the
+    text elsewhere than the parsers do."""
+    readings = []
+    for text in (query, rewritten):
+        try:
+            with PARSER_LOCK:
+                algebra = translateQuery(parseQuery(prologue + text)).algebra
+        except Exception:  # noqa: BLE001 (as in _patterns)
+            return False
+        triples = sorted(_canonical(list(t)) for bgp in _bgps(algebra) for t in bgp)
+        conditions = sorted(_canonical(c) for node in _all(algebra, "Filter")
+                            for c in _conjuncts(node["expr"]))  # type: ignore[index]
+        readings.append((triples, conditions))
+    return readings[0] == readings[1]
+
+
+def _all(node: object, name: str) -> list[object]:
+    """Every node called ``name`` in rdflib's algebra."""
+    found = [node] if getattr(node, "name", None) == name else []
+    if isinstance(node, dict):
+        found += [n for value in node.values() for n in _all(value, name)]
+    elif isinstance(node, list | tuple):
+        found += [n for value in node for n in _all(value, name)]
+    return found
+
+
+def _conjuncts(expression: object) -> list[object]:
+    """``a && b && c`` as [a, b, c]: FILTERs of one group are one conjunction for rdflib."""
+    if getattr(expression, "name", None) != "ConditionalAndExpression":
+        return [expression]
+    parts = [expression["expr"], *(expression["other"] or [])]  # type: ignore[index]
+    return [c for part in parts for c in _conjuncts(part)]
+
+
+def _canonical(node: object) -> str:
+    """A text for a node of rdflib's algebra that does not depend on set or dict order (its
+    bookkeeping keys, which start with "_", left out)."""
+    if isinstance(node, dict):
+        items = sorted((str(k), _canonical(v)) for k, v in node.items() if not str(k).startswith("_"))
+        return f"{getattr(node, 'name', '')}{{{', '.join(f'{k}: {v}' for k, v in items)}}}"
+    if isinstance(node, list | tuple):
+        return "[" + ", ".join(_canonical(v) for v in node) + "]"
+    n3 = getattr(node, "n3", None)
+    return n3() if callable(n3) else repr(node)
 
 
 def _filter_spans(code: str, start: int, end: int) -> list[tuple[int, int]] | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -96,6 +96,28 @@ def blank_out(query: str) -> str:
     'SELECT * { ?s ?p           }          '
     """
     return _LEXEMES.sub(lambda m: " " * len(m.group(0)), query)
+
+
+_SCHEME = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]*):")
+_DECLARED = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
+
+
+def comparison_as_iri(query: str, predeclared: Iterable[str] = ()) -> bool:
+    """Whether the lexer may have read a comparison as an IRI: a ``<...>`` it takes for an
+    IRI starts with a declared prefix, as ``?a<xsd:integer(?b)&&?c>0`` does (a ``#`` or a
+    quote inside would then hide the rest of the line from it, or more).
+
+    >>> comparison_as_iri("SELECT * { ?a ?p ?c FILTER(?a<xsd:integer(?b)&&?c>0) }", ["xsd"])
+    True
+    >>> comparison_as_iri("PREFIX x: <http://x/> SELECT * { ?a x:p <http://y/#z> }")
+    False
+    """
+    declared = {*predeclared, *_DECLARED.findall(blank_out(query))}
+    for lexeme in _LEXEMES.finditer(query):
+        scheme = _SCHEME.match(lexeme.group(0)) if lexeme.lastgroup == "iri" else None
+        if scheme and scheme.group(1) in declared:
+            return True
+    return False
 
 
 def mask_terms(query: str) -> str:
