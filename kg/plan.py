@@ -365,13 +365,9 @@ def _first_sort_key(algebra: object) -> str | None:
 
 
 def _find(node: object, name: str) -> object | None:
-    """The first node called ``name`` in rdflib's algebra (CompValue dicts), depth first."""
-    if getattr(node, "name", None) == name:
-        return node
-    if isinstance(node, dict):
-        found = (_find(value, name) for value in node.values())
-        return next((n for n in found if n is not None), None)
-    return None
+    """The first node called ``name`` in rdflib's algebra, depth first."""
+    found = _all(node, name)
+    return found[0] if found else None
 
 
 def _sort_key_last(patterns: list[Pattern], key: str | None) -> tuple[Pattern, ...]:

@@ -52,7 +52,7 @@ _FIRST = re.compile(KEYWORD.format("(" + "|".join(FORMS + UPDATES) + ")"), re.IG
 _SERVICE = re.compile(KEYWORD.format("SERVICE"), re.IGNORECASE)
 _FROM = re.compile(KEYWORD.format("FROM"), re.IGNORECASE)
 NONDETERMINISTIC = re.compile(KEYWORD.format(r"(?:RAND|NOW|UUID|STRUUID|BNODE)") + r"\s*\(",
-                               re.IGNORECASE)
+                              re.IGNORECASE)
 
 
 @dataclass(frozen=True)
