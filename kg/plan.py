@@ -150,7 +150,8 @@ def _plain(query: str, prologue: str) -> Plain | None:
     group = _without(code, filters)[start + 1:end]
     if any(mark in group for mark in ("[", "(", ")", "_:", "/", "|", "^", "!", "*", "+")):
         return None  # blank nodes, property paths, expressions (a path's "?" is rdflib's to see)
-    found = _patterns(prologue + query)
+    algebra = _algebra(prologue + query)
+    found = None if algebra is None else _patterns(algebra)
     if found is None:
         return None
     patterns, filtered = found
@@ -170,25 +171,38 @@ def _plain(query: str, prologue: str) -> Plain | None:
     if placed is None:
         return None
     plain = Plain(start, end, placed, query[:declared])
-    return plain if _reads_the_same(prologue, query, hash_joined(query, plain)) else None
+    return plain if _reads_the_same(prologue, query, hash_joined(query, plain), algebra) else None
 
 
-def _reads_the_same(prologue: str, query: str, rewritten: str) -> bool:
-    """Whether rdflib reads the rewrite with the triple patterns and FILTER conditions of the
-    query, each as many times: a last guard against the lexical steps above having cut the
-    text elsewhere than the parsers do."""
-    readings = []
-    for text in (query, rewritten):
-        try:
-            with PARSER_LOCK:
-                algebra = translateQuery(parseQuery(prologue + text)).algebra
-        except Exception:  # noqa: BLE001 (as in _patterns)
-            return False
-        triples = sorted(_canonical(list(t)) for bgp in _bgps(algebra) for t in bgp)
-        conditions = sorted(_canonical(c) for node in _all(algebra, "Filter")
-                            for c in _conjuncts(node["expr"]))  # type: ignore[index]
-        readings.append((triples, conditions))
-    return readings[0] == readings[1]
+def _reads_the_same(prologue: str, query: str, rewritten: str, read: object = None) -> bool:
+    """Whether rdflib reads the rewrite with the query's triple patterns and FILTER
+    conditions, each as many times (``read``: the query's algebra, when parsed already)."""
+    original = read if read is not None else _algebra(prologue + query)
+    again = _algebra(prologue + rewritten)
+    return original is not None and again is not None and _reading(again) == _reading(original)
+
+
+def _algebra(text: str) -> object | None:
+    """rdflib's algebra of a query, or None when rdflib cannot read it or it uses a prefix
+    it does not declare (one only rdflib knows: an error for Oxigraph, left to it)."""
+    try:
+        with PARSER_LOCK:
+            tree = parseQuery(text)
+            if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
+                return None
+            return translateQuery(tree).algebra
+    except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
+        return None
+
+
+def _reading(algebra: object) -> tuple[list[str], list[str]]:
+    """The triple patterns and FILTER conditions rdflib read, each as many times. A rewrite
+    is kept only when it reads as the query does: a last guard against the lexical steps
+    above having cut the text elsewhere than the parsers do."""
+    triples = sorted(_canonical(list(t)) for bgp in _bgps(algebra) for t in bgp)
+    conditions = sorted(_canonical(c) for node in _all(algebra, "Filter")
+                        for c in _conjuncts(node["expr"]))  # type: ignore[index]
+    return triples, conditions
 
 
 def _all(node: object, name: str) -> list[object]:
@@ -249,14 +263,8 @@ def _filter_spans(code: str, start: int, end: int) -> list[tuple[int, int]] | No
 def _filter_variables(text: str) -> set[str] | None:
     """The variables of the one FILTER that ``text`` (a prologue, then ``ASK { FILTER … }``)
     holds, as rdflib reads it on its own; None unless it reads exactly that."""
-    try:
-        with PARSER_LOCK:
-            tree = parseQuery(text)
-            if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
-                return None
-            condition = _filter_over_bgp(translateQuery(tree).algebra)
-    except Exception:  # noqa: BLE001 (as in _patterns)
-        return None
+    algebra = _algebra(text)
+    condition = None if algebra is None else _filter_over_bgp(algebra)
     if condition is None or condition["p"]["triples"]:  # type: ignore[index]
         return None
     return _variables(condition["expr"])  # type: ignore[index]
@@ -303,21 +311,13 @@ def _written(group: str) -> int:
     return count
 
 
-def _patterns(text: str) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
+def _patterns(algebra: object) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
     """The triple patterns of the query's one basic graph pattern, as rdflib's parser reads
     them, and the variables of its FILTERs (None without one); None when the group holds
-    any other kind of pattern or cannot be parsed."""
-    try:
-        with PARSER_LOCK:
-            tree = parseQuery(text)
-            if not _prefixes_used(tree) <= {str(d["prefix"] or "") for d in tree[0]}:
-                return None  # a prefix only rdflib knows: an error for Oxigraph, left to it
-            algebra = translateQuery(tree).algebra
-        found, key = _bgps(algebra), _first_sort_key(algebra)
-        condition = _filter_over_bgp(algebra)  # the group's FILTERs, not a HAVING
-        filtered = None if condition is None else _variables(condition["expr"])  # type: ignore[index]
-    except Exception:  # noqa: BLE001 (pyparsing's errors have no common base: Oxigraph will say)
-        return None
+    any other kind of pattern."""
+    found, key = _bgps(algebra), _first_sort_key(algebra)
+    condition = _filter_over_bgp(algebra)  # the group's FILTERs, not a HAVING
+    filtered = None if condition is None else _variables(condition["expr"])  # type: ignore[index]
     if len(found) != 1:
         return None
     patterns: list[Pattern] = []
@@ -333,14 +333,11 @@ def _patterns(text: str) -> tuple[tuple[Pattern, ...], set[str] | None] | None:
     return _sort_key_last(patterns, key), filtered
 
 
-def _filter_over_bgp(node: object) -> object | None:
+def _filter_over_bgp(algebra: object) -> object | None:
     """The Filter node of rdflib's algebra that holds a basic graph pattern's FILTERs."""
-    if getattr(node, "name", None) == "Filter" and getattr(node["p"], "name", None) == "BGP":  # type: ignore[index]
-        return node
-    if isinstance(node, dict):
-        found = (_filter_over_bgp(value) for value in node.values())
-        return next((n for n in found if n is not None), None)
-    return None
+    found = [node for node in _all(algebra, "Filter")
+             if getattr(node["p"], "name", None) == "BGP"]  # type: ignore[index]
+    return found[0] if found else None
 
 
 def _variables(node: object) -> set[str]:
@@ -396,15 +393,9 @@ def _prefixes_used(node: object) -> set[str]:
     return set()
 
 
-def _bgps(node: object) -> list[list[tuple[object, object, object]]]:
-    """Every BGP's triples in rdflib's algebra (CompValue dicts, lists inside)."""
-    if getattr(node, "name", None) == "BGP":
-        return [list(node["triples"])]  # type: ignore[index]
-    if isinstance(node, dict):
-        return [bgp for value in node.values() for bgp in _bgps(value)]
-    if isinstance(node, list | tuple):
-        return [bgp for value in node for bgp in _bgps(value)]
-    return []
+def _bgps(algebra: object) -> list[list[tuple[object, object, object]]]:
+    """Every BGP's triples in rdflib's algebra."""
+    return [list(node["triples"]) for node in _all(algebra, "BGP")]  # type: ignore[index]
 
 
 def _linked(patterns: tuple[Pattern, ...]) -> bool:
